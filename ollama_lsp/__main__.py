@@ -1,0 +1,3 @@
+from ollama_lsp.cli import main
+
+raise SystemExit(main())
