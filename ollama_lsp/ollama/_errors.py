@@ -1,0 +1,289 @@
+"""The client's one error tree, and the one function that maps failures onto it.
+
+::
+
+    AiError                      every failure the client reports; ``.message`` says what to do next
+    ├── OllamaUnreachable        no endpoint answered (connection refused, DNS, TLS)
+    ├── OllamaTimeout            connect, read or first-token timeout
+    ├── ModelNotFound            the model is not pulled on the server
+    ├── InsertNotSupported       a suffix (fill-in-the-middle) sent to a model without ``insert``
+    ├── OutOfMemory              the server could not load or run the model
+    ├── ServerBusy               503: the server's queue is full
+    ├── AuthenticationFailed     401/403, usually from a reverse proxy
+    ├── BadResponse              the server sent something that is not the Ollama API
+    ├── RequestCancelled         the request was cancelled (499, or by the caller)
+    └── ApiError                 any other error status
+
+Low-level ``httpx`` exceptions, HTTP error statuses with their ``{"error": ...}`` bodies and
+mid-stream ``{"error": ...}`` lines all go through :func:`map_error`, which callers raise
+``from`` the original exception.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+from dataclasses import dataclass
+
+import httpx
+
+__all__ = [
+    "AiError",
+    "ApiError",
+    "AuthenticationFailed",
+    "BadResponse",
+    "InsertNotSupported",
+    "ModelNotFound",
+    "OllamaTimeout",
+    "OllamaUnreachable",
+    "OutOfMemory",
+    "RequestCancelled",
+    "ServerBusy",
+    "ServerError",
+    "map_error",
+]
+
+
+class AiError(Exception):
+    """Base of every client error.
+
+    ``message`` is meant for the user: it says what happened and what to do next, and never
+    contains a secret. ``endpoint`` is the base URL that produced the error, when known;
+    ``status`` the HTTP status, or ``None`` for transport errors and mid-stream error lines.
+    """
+
+    def __init__(
+        self, message: str, *, endpoint: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.endpoint = endpoint
+        self.status = status
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, endpoint={self.endpoint!r})"
+
+
+class OllamaUnreachable(AiError):
+    """No connection could be made to the endpoint (or to any endpoint)."""
+
+
+class OllamaTimeout(AiError):
+    """A connect, read or first-token timeout expired."""
+
+
+class ModelNotFound(AiError):
+    """The model is not available on the server: it must be pulled first."""
+
+    def __init__(
+        self, message: str, *, model: str, endpoint: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status=status)
+        self.model = model
+
+
+class InsertNotSupported(AiError):
+    """The model's template has no suffix slot, so it cannot fill in the middle."""
+
+    def __init__(
+        self, message: str, *, model: str, endpoint: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status=status)
+        self.model = model
+
+
+class OutOfMemory(AiError):
+    """The server lacks the memory to load or run the model.
+
+    ``required`` and ``available`` are the sizes the server named (e.g. ``"7.5 GiB"``), if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        required: str | None = None,
+        available: str | None = None,
+        endpoint: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status=status)
+        self.required = required
+        self.available = available
+
+
+class ServerBusy(AiError):
+    """The server's request queue is full (503); retrying later may succeed."""
+
+
+class AuthenticationFailed(AiError):
+    """The server or a proxy in front of it rejected the credentials (401/403)."""
+
+
+class BadResponse(AiError):
+    """The response was not valid Ollama API output (bad JSON, wrong shape, cut stream)."""
+
+
+class RequestCancelled(AiError):
+    """The request was cancelled before it completed."""
+
+
+class ApiError(AiError):
+    """Any other error status; ``status`` holds it."""
+
+    def __init__(self, message: str, *, status: int, endpoint: str | None = None) -> None:
+        super().__init__(message, endpoint=endpoint, status=status)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerError:
+    """An error the server reported: an HTTP error status, or a mid-stream line (status None)."""
+
+    status: int | None
+    text: str
+
+
+_MEMORY_SIZES = re.compile(
+    r"requires more system memory \((?P<required>[^)]+)\)"
+    r" than is available \((?P<available>[^)]+)\)"
+)
+_OOM_MARKERS = (
+    "out of memory",
+    "requires more system memory",
+    "insufficient memory",
+    "not enough memory",
+    "cudamalloc failed",
+    "unable to load full model",
+)
+_CODE_MODEL_HINT = "codellama:7b-code"
+
+
+def map_error(
+    cause: ServerError | httpx.HTTPError | ssl.SSLError,
+    *,
+    endpoint: str,
+    model: str | None = None,
+    secrets: tuple[str, ...] = (),
+) -> AiError:
+    """Translate a server error or an ``httpx`` exception into the :class:`AiError` tree.
+
+    ``secrets`` are removed from any text taken from the server or the exception.
+    """
+    if isinstance(cause, ServerError):
+        return _from_server(cause, endpoint, model, secrets)
+    return _from_transport(cause, endpoint, secrets)
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """Replace each non-empty secret in ``text`` by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _from_server(
+    error: ServerError, endpoint: str, model: str | None, secrets: tuple[str, ...]
+) -> AiError:
+    text = redact(error.text.strip(), secrets) or "no error message"
+    lowered = text.lower()
+    status = error.status
+    name = model or "?"
+    if status in (401, 403) or lowered == "unauthorized":
+        return AuthenticationFailed(
+            f"the server at {endpoint} rejected the credentials ({text}): "
+            "check ollama.apiKey / OLLAMA_API_KEY",
+            endpoint=endpoint,
+            status=status,
+        )
+    if "does not support insert" in lowered:
+        return InsertNotSupported(
+            f"model '{name}' does not support fill-in-the-middle (insert); "
+            f"choose a code model such as {_CODE_MODEL_HINT}",
+            model=name,
+            endpoint=endpoint,
+            status=status,
+        )
+    if status == 404 or (status is None and "not found" in lowered and "model" in lowered):
+        return ModelNotFound(
+            f"model '{name}' is not pulled on {endpoint}: run Pull Model (ollama pull {name})",
+            model=name,
+            endpoint=endpoint,
+            status=status,
+        )
+    if any(marker in lowered for marker in _OOM_MARKERS):
+        sizes = _MEMORY_SIZES.search(text)
+        required = sizes.group("required") if sizes else None
+        available = sizes.group("available") if sizes else None
+        detail = (
+            f"it needs {required} but only {available} is available"
+            if sizes
+            else f"the server said: {text}"
+        )
+        return OutOfMemory(
+            f"not enough memory to run model '{name}' on {endpoint} ({detail}): "
+            "choose a smaller model or quantization, or unload other models",
+            required=required,
+            available=available,
+            endpoint=endpoint,
+            status=status,
+        )
+    if status == 503 or "server busy" in lowered:
+        return ServerBusy(
+            f"Ollama at {endpoint} is busy ({text}): try again in a moment, "
+            "or raise OLLAMA_MAX_QUEUE on the server",
+            endpoint=endpoint,
+            status=status,
+        )
+    if status == 499 or lowered == "request canceled":
+        return RequestCancelled(
+            f"the request to {endpoint} was cancelled", endpoint=endpoint, status=status
+        )
+    if status is None:
+        return ApiError(
+            f"Ollama at {endpoint} failed while answering: {text}", status=0, endpoint=endpoint
+        )
+    return ApiError(
+        f"Ollama at {endpoint} answered {status}: {text}", status=status, endpoint=endpoint
+    )
+
+
+def _from_transport(
+    exc: httpx.HTTPError | ssl.SSLError, endpoint: str, secrets: tuple[str, ...]
+) -> AiError:
+    detail = redact(str(exc), secrets) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
+        return OllamaTimeout(
+            f"timed out {kind} Ollama at {endpoint}: check that the server is not overloaded, "
+            "or raise the timeout in the settings",
+            endpoint=endpoint,
+        )
+    if _is_tls_error(exc):
+        return OllamaUnreachable(
+            f"TLS verification failed for {endpoint} ({detail}): set a CA bundle "
+            "(ollama.caBundle) or, for a trusted network only, turn verification off",
+            endpoint=endpoint,
+        )
+    if isinstance(exc, httpx.ConnectError | httpx.NetworkError | httpx.UnsupportedProtocol):
+        return OllamaUnreachable(
+            f"Ollama is not running at {endpoint}: start it with `ollama serve`, "
+            "or check ollama.host / OLLAMA_HOST",
+            endpoint=endpoint,
+        )
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.DecodingError):
+        return BadResponse(
+            f"the response from {endpoint} was cut off or malformed ({detail}): "
+            "check that the URL points at an Ollama server",
+            endpoint=endpoint,
+        )
+    return ApiError(f"request to {endpoint} failed: {detail}", status=0, endpoint=endpoint)
+
+
+def _is_tls_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
