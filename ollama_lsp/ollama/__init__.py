@@ -3,6 +3,7 @@
 See docs/client.md for the public API with examples.
 """
 
+from ollama_lsp.ollama._client import OllamaClient
 from ollama_lsp.ollama._errors import (
     AiError,
     ApiError,
@@ -16,6 +17,7 @@ from ollama_lsp.ollama._errors import (
     RequestCancelled,
     ServerBusy,
 )
+from ollama_lsp.ollama._settings import DEFAULT_HOST, ClientSettings, parse_host
 from ollama_lsp.ollama._types import (
     ChatMessage,
     ChatResponse,
@@ -31,12 +33,14 @@ from ollama_lsp.ollama._types import (
 )
 
 __all__ = [
+    "DEFAULT_HOST",
     "AiError",
     "ApiError",
     "AuthenticationFailed",
     "BadResponse",
     "ChatMessage",
     "ChatResponse",
+    "ClientSettings",
     "EndpointHealth",
     "GenerateResponse",
     "InsertNotSupported",
@@ -45,6 +49,7 @@ __all__ = [
     "ModelInfo",
     "ModelNotFound",
     "ModelSummary",
+    "OllamaClient",
     "OllamaTimeout",
     "OllamaUnreachable",
     "OutOfMemory",
@@ -53,4 +58,5 @@ __all__ = [
     "RequestCancelled",
     "RunningModel",
     "ServerBusy",
+    "parse_host",
 ]

@@ -49,7 +49,8 @@ class AiError(Exception):
 
     ``message`` is meant for the user: it says what happened and what to do next, and never
     contains a secret. ``endpoint`` is the base URL that produced the error, when known;
-    ``status`` the HTTP status, or ``None`` for transport errors and mid-stream error lines.
+    ``status`` the HTTP status (200 for an error line in a stream), ``None`` for transport
+    errors.
     """
 
     def __init__(
@@ -137,10 +138,12 @@ class ApiError(AiError):
 
 @dataclass(frozen=True, slots=True)
 class ServerError:
-    """An error the server reported: an HTTP error status, or a mid-stream line (status None)."""
+    """An error the server reported: an error status with its body's ``error`` text, or an
+    ``{"error": ...}`` line inside a stream (``mid_stream``, status 200)."""
 
-    status: int | None
+    status: int
     text: str
+    mid_stream: bool = False
 
 
 _MEMORY_SIZES = re.compile(
@@ -204,7 +207,15 @@ def _from_server(
             endpoint=endpoint,
             status=status,
         )
-    if status == 404 or (status is None and "not found" in lowered and "model" in lowered):
+    if "pull model manifest" in lowered and "does not exist" in lowered:
+        return ModelNotFound(
+            f"model '{name}' does not exist in the registry: check the name and tag "
+            "on ollama.com/library",
+            model=name,
+            endpoint=endpoint,
+            status=status,
+        )
+    if model is not None and (status == 404 or "not found" in lowered):
         return ModelNotFound(
             f"model '{name}' is not pulled on {endpoint}: run Pull Model (ollama pull {name})",
             model=name,
@@ -239,9 +250,9 @@ def _from_server(
         return RequestCancelled(
             f"the request to {endpoint} was cancelled", endpoint=endpoint, status=status
         )
-    if status is None:
+    if error.mid_stream:
         return ApiError(
-            f"Ollama at {endpoint} failed while answering: {text}", status=0, endpoint=endpoint
+            f"Ollama at {endpoint} failed while answering: {text}", status=status, endpoint=endpoint
         )
     return ApiError(
         f"Ollama at {endpoint} answered {status}: {text}", status=status, endpoint=endpoint

@@ -7,7 +7,7 @@ tolerates fields that older servers omit; unknown fields are ignored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
@@ -84,9 +84,11 @@ class GenerateResponse:
     done_reason: str | None = None
     metrics: Metrics | None = None
     context: tuple[int, ...] | None = None
+    #: The base URL of the server that answered (not part of equality).
+    endpoint: str | None = field(default=None, compare=False)
 
     @classmethod
-    def from_wire(cls, data: Wire) -> GenerateResponse:
+    def from_wire(cls, data: Wire, endpoint: str | None = None) -> GenerateResponse:
         """Build from a JSON object; raises ``KeyError``/``TypeError`` on a wrong shape."""
         context = data.get("context")
         response = data.get("response", "")
@@ -99,6 +101,7 @@ class GenerateResponse:
             done_reason=_opt_str(data, "done_reason"),
             metrics=Metrics.from_wire(data),
             context=tuple(int(t) for t in context) if isinstance(context, list) else None,
+            endpoint=endpoint,
         )
 
 
@@ -127,9 +130,11 @@ class ChatResponse:
     done: bool
     done_reason: str | None = None
     metrics: Metrics | None = None
+    #: The base URL of the server that answered (not part of equality).
+    endpoint: str | None = field(default=None, compare=False)
 
     @classmethod
-    def from_wire(cls, data: Wire) -> ChatResponse:
+    def from_wire(cls, data: Wire, endpoint: str | None = None) -> ChatResponse:
         """Build from a JSON object."""
         return cls(
             model=str(data["model"]),
@@ -137,6 +142,7 @@ class ChatResponse:
             done=bool(data.get("done", False)),
             done_reason=_opt_str(data, "done_reason"),
             metrics=Metrics.from_wire(data),
+            endpoint=endpoint,
         )
 
 
@@ -204,6 +210,8 @@ class ModelInfo:
     parameters: str
     model_info: Mapping[str, Any]
     modified_at: str | None
+    #: The base URL of the server that answered (not part of equality).
+    endpoint: str | None = field(default=None, compare=False)
 
     @property
     def context_length(self) -> int | None:
@@ -223,7 +231,7 @@ class ModelInfo:
         return "insert" in self.capabilities
 
     @classmethod
-    def from_wire(cls, name: str, data: Wire) -> ModelInfo:
+    def from_wire(cls, name: str, data: Wire, endpoint: str | None = None) -> ModelInfo:
         """Build from the show response of model ``name``."""
         model_info = data.get("model_info")
         return cls(
@@ -234,6 +242,7 @@ class ModelInfo:
             parameters=str(data.get("parameters") or ""),
             model_info=dict(model_info) if isinstance(model_info, Mapping) else {},
             modified_at=_opt_str(data, "modified_at"),
+            endpoint=endpoint,
         )
 
 
