@@ -1,0 +1,138 @@
+"""The Ollama implementation of :class:`AiProvider`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextlib import aclosing
+from dataclasses import replace
+from typing import Any
+
+from cachetools import TTLCache
+
+from ollama_lsp.ollama import ChatMessage, ChatResponse, Metrics, ModelInfo, OllamaClient
+from ollama_lsp.providers._cache import AiResponseCache
+from ollama_lsp.providers._protocol import ShouldStop
+from ollama_lsp.providers._types import AiCapabilities, CompletionPrompt, CompletionResult
+
+__all__ = ["OllamaProvider", "capabilities_of"]
+
+#: Capabilities change only when a model is re-pulled or re-created; keep them a few minutes.
+_CAPABILITIES_TTL = 300.0
+_CAPABILITIES_MAX = 128
+
+
+def capabilities_of(info: ModelInfo) -> AiCapabilities:
+    """Derive capabilities from ``/api/show``.
+
+    Servers before the ``capabilities`` field are judged by their template: a template that
+    uses ``.Suffix`` can fill in the middle.
+    """
+    caps = set(info.capabilities)
+    if not caps:
+        caps = {"completion"} | ({"insert"} if ".Suffix" in info.template else set())
+    generates = "completion" in caps
+    return AiCapabilities(
+        streaming=True,
+        code_completion=generates or "insert" in caps,
+        fim="insert" in caps,
+        chat=generates,
+        context_window=info.context_length,
+    )
+
+
+class OllamaProvider:
+    """Completions and chat from Ollama, with capability and response caches."""
+
+    name = "ollama"
+
+    def __init__(self, client: OllamaClient, cache: AiResponseCache | None = None) -> None:
+        self.client = client
+        self.cache = cache if cache is not None else AiResponseCache()
+        self._capabilities: TTLCache[tuple[str, str], AiCapabilities] = TTLCache(
+            maxsize=_CAPABILITIES_MAX, ttl=_CAPABILITIES_TTL
+        )
+
+    async def capabilities(self, model: str) -> AiCapabilities:
+        """Capabilities of ``model`` from ``/api/show``, cached per (endpoint, model)."""
+        endpoint = await self.client.endpoint_for(model)
+        cached = self._capabilities.get((endpoint, model))
+        if cached is not None:
+            return cached
+        info = await self.client.show(model)
+        capabilities = capabilities_of(info)
+        self._capabilities[(info.endpoint or endpoint, model)] = capabilities
+        return capabilities
+
+    def forget_capabilities(self) -> None:
+        """Drop cached capabilities (after a model was pulled, created or deleted)."""
+        self._capabilities.clear()
+
+    async def complete_code(
+        self,
+        prompt: CompletionPrompt,
+        *,
+        model: str,
+        options: Mapping[str, Any] | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> CompletionResult:
+        """Stream a completion from ``/api/generate``.
+
+        After each chunk ``should_stop(text_so_far)`` may end the generation: the stream is
+        closed, so Ollama stops generating, and the partial text is returned with
+        ``stopped_early`` set. Only complete results are cached.
+        """
+        request_options = _with_stop(options, prompt.stop)
+        endpoint = await self.client.endpoint_for(model)
+        hit = self.cache.get(self.cache.key(endpoint, model, prompt, request_options))
+        if hit is not None:
+            return replace(hit, cached=True)
+
+        parts: list[str] = []
+        metrics: Metrics | None = None
+        stopped = False
+        stream = self.client.generate_stream(
+            model, prompt.prompt, suffix=prompt.suffix, raw=prompt.raw, options=request_options
+        )
+        async with aclosing(stream):
+            async for chunk in stream:
+                parts.append(chunk.response)
+                endpoint = chunk.endpoint or endpoint
+                if chunk.done:
+                    metrics = chunk.metrics
+                elif should_stop is not None and chunk.response and should_stop("".join(parts)):
+                    stopped = True
+                    break
+        result = CompletionResult(
+            text="".join(parts), model=model, metrics=metrics, stopped_early=stopped
+        )
+        if not stopped:
+            self.cache.put(self.cache.key(endpoint, model, prompt, request_options), result)
+        return result
+
+    async def chat(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        options: Mapping[str, Any] | None = None,
+    ) -> ChatResponse:
+        """A whole chat answer from ``/api/chat``."""
+        return await self.client.chat(model, messages, options=options)
+
+    def stream_chat(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        options: Mapping[str, Any] | None = None,
+    ) -> AsyncGenerator[ChatResponse, None]:
+        """A chat answer chunk by chunk; closing the iterator stops the generation."""
+        return self.client.chat_stream(model, messages, options=options)
+
+
+def _with_stop(options: Mapping[str, Any] | None, stop: tuple[str, ...]) -> dict[str, Any]:
+    merged = dict(options or {})
+    if stop:
+        existing = [s for s in merged.get("stop") or [] if isinstance(s, str)]
+        merged["stop"] = list(dict.fromkeys([*existing, *stop]))
+    return merged
