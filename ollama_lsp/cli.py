@@ -1,19 +1,86 @@
-"""Command line entry point: `ollama-lsp [serve|...]`."""
+"""Command line entry point: ``ollama-lsp [serve|...]``; no sub-command means ``serve``.
+
+Each sub-command is a ``(configure, run)`` pair in :data:`COMMANDS`: ``configure`` adds its
+arguments to a sub-parser, ``run`` takes the parsed arguments and returns the exit status.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ollama_lsp import __version__
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+Configure = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], int]
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host or "127.0.0.1", int(port)
+
+
+def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    transport = parser.add_mutually_exclusive_group()
+    transport.add_argument(
+        "--stdio", action="store_true", help="talk LSP over stdin/stdout (the default)"
+    )
+    transport.add_argument(
+        "--tcp", metavar="HOST:PORT", type=_host_port, help="listen for one client over TCP"
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=["error", "warning", "info", "debug"],
+        default="info",
+        help="stderr log level until the client's settings arrive (default: info)",
+    )
+    parser.add_argument(
+        "--exclude-feature",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave a server feature out (repeatable; handy to isolate a bug)",
+    )
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from ollama_lsp.server import create_server
+    from ollama_lsp.server.log import configure_logging
+
+    configure_logging(args.log_level)
+    server = create_server(exclude=args.exclude_feature)
+    if args.tcp:
+        server.start_tcp(*args.tcp)
+    else:
+        server.start_io()
+    return 0
+
+
+COMMANDS: dict[str, tuple[str, Configure, Run]] = {
+    "serve": ("run the language server (the default)", _configure_serve, _run_serve),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ollama-lsp", description=__doc__)
     parser.add_argument("--version", action="version", version=f"ollama-lsp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, configure, _) in COMMANDS.items():
+        configure(sub.add_parser(name, help=help_text, description=help_text))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    return 0
+    import sys
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (
+        args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")
+    ):
+        args_list.insert(0, "serve")  # `ollama-lsp --stdio` as editors launch it
+    args = build_parser().parse_args(args_list)
+    return COMMANDS[args.command][2](args)

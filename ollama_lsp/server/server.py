@@ -1,0 +1,199 @@
+"""The language server object: shared state, settings subscriptions and guarded handlers.
+
+Features (``server/features/*.py``) hold the behaviour; this object holds what they share:
+the typed settings, the Ollama client and provider built from them, the store, the completion
+pipeline, the status reporter and a registry of background tasks. A feature reacts to new
+settings with :meth:`OllamaLanguageServer.on_settings`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from typing import Any, ParamSpec, TypeVar
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInternalError
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from ollama_lsp import __version__
+from ollama_lsp.server.progress import ProgressHandle, work_progress
+from ollama_lsp.server.settings import SettingProblem, Settings
+from ollama_lsp.server.status import StatusReporter
+
+__all__ = [
+    "OllamaLanguageServer",
+    "OllamaProtocol",
+    "SettingsListener",
+    "guarded",
+    "guarded_notification",
+]
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+SettingsListener = Callable[[Settings, Settings], Awaitable[None] | None]
+
+
+class OllamaProtocol(LanguageServerProtocol):
+    """pygls's protocol, tolerant of a client answering a request we already gave up on.
+
+    pygls 2.1.1 raises ``InvalidStateError`` (and shows the user an error) when a response
+    arrives for a server->client request whose waiter was cancelled (pygls issue #621).
+    """
+
+    def _handle_response(self, msg_id: Any, result: Any | None = None, error: Any = None) -> None:
+        future = self._request_futures.get(msg_id)
+        if future is not None and future.done():
+            self._request_futures.pop(msg_id, None)
+            log.debug("ignoring a late response to request %s", msg_id)
+            return
+        super()._handle_response(msg_id, result, error)
+
+
+class OllamaLanguageServer(LanguageServer):
+    """ollama-lsp's server: one instance per editor session.
+
+    Attributes the features share (``None`` until settings are applied or a feature sets them):
+
+    - ``settings``: the current :class:`Settings`;
+    - ``client`` / ``provider``: the Ollama client and the ``AiProvider`` built on it;
+    - ``store``: the model store, set by the store feature;
+    - ``pipeline``: the completion pipeline;
+    - ``status``: the ``ollama/status`` reporter.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ollama-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=OllamaProtocol,
+        )
+        self.settings = Settings()
+        self.init_options: Any = None
+        self.client: Any = None
+        self.provider: Any = None
+        self.store: Any = None
+        self.pipeline: Any = None
+        self.status = StatusReporter(self)
+        self._settings_listeners: list[SettingsListener] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._reported_errors: set[str] = set()
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def on_settings(self, listener: SettingsListener) -> SettingsListener:
+        """Call ``listener(new, old)`` whenever the settings change (usable as a decorator)."""
+        self._settings_listeners.append(listener)
+        return listener
+
+    async def apply_settings(
+        self, settings: Settings, problems: list[SettingProblem] | None = None
+    ) -> None:
+        """Adopt ``settings``, tell the user once about bad keys, notify the listeners."""
+        if problems:
+            lines = "; ".join(p.describe() for p in problems)
+            self.status.show(f"ollama-lsp: invalid settings: {lines}.", types.MessageType.Warning)
+            log.warning("invalid settings: %s", lines)
+        old, self.settings = self.settings, settings
+        if old == settings and self.provider is not None:
+            return
+        for listener in list(self._settings_listeners):
+            try:
+                result = listener(settings, old)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("a settings listener failed")
+
+    # -- tasks and progress -----------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run ``coro`` in the background; kept referenced, its failure logged, never lost."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("background task %s failed", name, exc_info=t.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    async def cancel_background(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def work_progress(
+        self,
+        title: str,
+        *,
+        token: types.ProgressToken | None = None,
+        cancellable: bool = False,
+        message: str | None = None,
+    ) -> AbstractAsyncContextManager[ProgressHandle]:
+        """workDoneProgress for a block; see :func:`ollama_lsp.server.progress.work_progress`."""
+        return work_progress(self, title, token=token, cancellable=cancellable, message=message)
+
+    # -- errors -----------------------------------------------------------------------------
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log every internal error; show the user only the first of each kind."""
+        log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
+        kind = type(error).__name__
+        if kind in self._reported_errors or source.__name__ == "FeatureRequestError":
+            return
+        self._reported_errors.add(kind)
+        self.status.show(
+            f"ollama-lsp: internal error ({kind}: {error}); see the server log.",
+            types.MessageType.Error,
+        )
+
+
+def guarded(
+    handler: Callable[P, Awaitable[R]],
+) -> Callable[P, Coroutine[Any, Any, R | None]]:
+    """Wrap a feature handler so that its failure is logged and answered, never fatal.
+
+    A request gets a JSON-RPC internal error with a short message; cancellation still
+    propagates (pygls then answers ``RequestCancelled``).
+    """
+
+    @functools.wraps(handler)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        try:
+            return await handler(*args, **kwargs)
+        except (asyncio.CancelledError, JsonRpcInternalError):
+            raise
+        except Exception as exc:
+            log.exception("%s failed", handler.__qualname__)
+            raise JsonRpcInternalError(f"{handler.__qualname__} failed: {exc}") from exc
+
+    return wrapper
+
+
+def guarded_notification(
+    handler: Callable[P, Awaitable[None]],
+) -> Callable[P, Coroutine[Any, Any, None]]:
+    """Like :func:`guarded` for notifications: there is nobody to answer, so log and go on."""
+
+    @functools.wraps(handler)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            await handler(*args, **kwargs)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed", handler.__qualname__)
+
+    return wrapper

@@ -1,0 +1,100 @@
+"""The ``ollama/status`` notification and failure messages shown once per kind.
+
+The client hears about every state change (idle, loading, generating, error, disabled), in the
+spirit of Copilot's ``didChangeStatus``; it hears nothing when nothing changed. A failure is
+shown through ``window/showMessage`` the first time its kind occurs, and again only after a
+success in between (Ollama down -> one message, not one per keystroke).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Literal
+
+import attrs
+from lsprotocol import types
+
+if TYPE_CHECKING:
+    from pygls.lsp.server import LanguageServer
+
+__all__ = ["STATUS_NOTIFICATION", "State", "StatusParams", "StatusReporter"]
+
+STATUS_NOTIFICATION = "ollama/status"
+State = Literal["idle", "loading", "generating", "error", "disabled"]
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class StatusParams:
+    """Payload of ``ollama/status`` (camelCase on the wire)."""
+
+    state: State
+    model: str | None = None
+    message: str | None = None
+    tokens_per_second: float | None = None
+
+
+class StatusReporter:
+    """Tracks the completion state and tells the client when it changes."""
+
+    def __init__(self, server: LanguageServer) -> None:
+        self._server = server
+        self.current = StatusParams(state="idle")
+        self._generating = 0
+        self._shown_failures: set[str] = set()
+        self.last_errors: dict[str, str] = {}
+
+    def set(
+        self,
+        state: State,
+        *,
+        model: str | None = None,
+        message: str | None = None,
+        tokens_per_second: float | None = None,
+    ) -> None:
+        """Move to ``state``; notifies the client only when something changed."""
+        params = StatusParams(state, model, message, tokens_per_second)
+        if params == self.current:
+            return
+        self.current = params
+        if self._server.protocol.writer is None:
+            return
+        try:
+            self._server.protocol.notify(STATUS_NOTIFICATION, params)
+        except Exception as exc:  # the client went away: nothing to tell
+            log.debug("could not send %s: %s", STATUS_NOTIFICATION, exc)
+
+    def generation_started(self, model: str) -> None:
+        self._generating += 1
+        self.set("generating", model=model, message=f"Generating with {model}")
+
+    def generation_finished(self, model: str, tokens_per_second: float | None = None) -> None:
+        """Back to idle after the last concurrent generation; a success clears past failures."""
+        self._generating = max(0, self._generating - 1)
+        if self._generating == 0 and self.current.state == "generating":
+            tps = round(tokens_per_second, 1) if tokens_per_second else None
+            self.set("idle", model=model, tokens_per_second=tps)
+
+    def succeeded(self) -> None:
+        """The backend answered: the next failure of any kind is worth showing again."""
+        self._shown_failures.clear()
+
+    def failed(self, kind: str, message: str, *, model: str | None = None) -> None:
+        """Report a failure: status ``error`` always, ``window/showMessage`` once per kind."""
+        self.last_errors[kind] = message
+        self.set("error", model=model, message=message)
+        if kind in self._shown_failures:
+            log.debug("%s (already shown): %s", kind, message)
+            return
+        self._shown_failures.add(kind)
+        log.warning("%s: %s", kind, message)
+        self.show(message, types.MessageType.Error)
+
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        if self._server.protocol.writer is None:
+            return
+        try:
+            self._server.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        except Exception as exc:
+            log.debug("could not show a message: %s", exc)

@@ -1,0 +1,79 @@
+"""An LSP client talking to a real ``python -m ollama_lsp`` subprocess.
+
+Tests call :func:`initialize` themselves, choosing settings (the emulator's URL among them) and
+a client capability profile. Notifications the server sends are collected on the client:
+``client.statuses`` holds every ``ollama/status`` payload, as a dict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from typing import Any
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+# An address nothing listens on: a test that forgets to point the server somewhere fails fast.
+UNREACHABLE = "http://127.0.0.1:9"
+
+SERVER = ClientServerConfig(
+    server_command=[sys.executable, "-m", "ollama_lsp", "--log-level", "debug"],
+    server_env={**os.environ, "OLLAMA_HOST": UNREACHABLE},
+)
+
+PROFILES = ("visual-studio-code", "neovim")
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client(lsp_client: LanguageClient) -> Any:
+    statuses: list[dict[str, Any]] = []
+    lsp_client.statuses = statuses  # type: ignore[attr-defined]
+
+    @lsp_client.feature("ollama/status")
+    def on_status(params: Any) -> None:
+        statuses.append(params._asdict() if hasattr(params, "_asdict") else dict(params))
+
+    lsp_client.initialized_session = False  # type: ignore[attr-defined]
+    yield
+    if lsp_client.initialized_session:  # type: ignore[attr-defined]
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(lsp_client.shutdown_session(), 5)
+
+
+async def initialize(
+    client: LanguageClient,
+    *,
+    settings: dict[str, Any] | None = None,
+    init_options: dict[str, Any] | None = None,
+    profile: str = "visual-studio-code",
+    root: str = "file:///project",
+) -> types.InitializeResult:
+    """Start the session; ``settings`` answer ``workspace/configuration`` (section ollama)."""
+    if settings is not None:
+        client.set_configuration({"ollama": settings})
+    result = await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(profile),
+            initialization_options=init_options,
+            root_uri=root,
+            workspace_folders=[types.WorkspaceFolder(uri=root, name="project")],
+        )
+    )
+    client.initialized_session = True  # type: ignore[attr-defined]
+    return result
+
+
+def open_document(
+    client: LanguageClient, uri: str, text: str, language_id: str = "python", version: int = 1
+) -> None:
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id=language_id, version=version, text=text
+            )
+        )
+    )
