@@ -1,0 +1,41 @@
+"""SQLite store of models, downloads and benchmarks (see `ModelStore`)."""
+
+from ._rows import (
+    ACTIVE_DOWNLOAD_STATUSES,
+    BenchmarkResult,
+    BenchmarkRow,
+    Download,
+    DownloadStatus,
+    ModelRecord,
+    StoredModel,
+)
+from ._schema import MIGRATIONS, SCHEMA_VERSION, Migration, migrate, schema_version
+from ._store import (
+    MEMORY,
+    ModelStore,
+    StoreCorrupted,
+    StoreError,
+    default_store_path,
+    process_alive,
+)
+
+__all__ = [
+    "ACTIVE_DOWNLOAD_STATUSES",
+    "MEMORY",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "BenchmarkResult",
+    "BenchmarkRow",
+    "Download",
+    "DownloadStatus",
+    "Migration",
+    "ModelRecord",
+    "ModelStore",
+    "StoreCorrupted",
+    "StoreError",
+    "StoredModel",
+    "default_store_path",
+    "migrate",
+    "process_alive",
+    "schema_version",
+]

@@ -1,0 +1,108 @@
+"""Typed rows of the model store: what callers pass in and get back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = [
+    "ACTIVE_DOWNLOAD_STATUSES",
+    "BenchmarkResult",
+    "BenchmarkRow",
+    "Download",
+    "DownloadStatus",
+    "ModelRecord",
+    "StoredModel",
+]
+
+
+class DownloadStatus(StrEnum):
+    """Lifecycle of a pull; the first three are "in flight", the rest are final or resumable."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    VERIFYING = "verifying"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+ACTIVE_DOWNLOAD_STATUSES = frozenset(
+    {DownloadStatus.QUEUED, DownloadStatus.RUNNING, DownloadStatus.VERIFYING}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRecord:
+    """A model as an endpoint lists it (`/api/tags`), ready to be stored."""
+
+    name: str
+    digest: str
+    size: int
+    family: str = ""
+    quantization: str = ""
+    parameter_size: str = ""
+    modified: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredModel:
+    """A model row: what the endpoint said, plus when we last used it."""
+
+    endpoint: str
+    name: str
+    digest: str
+    size: int
+    family: str
+    quantization: str
+    parameter_size: str
+    modified: datetime | None
+    last_used: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """A pull of one model from one endpoint; `owner_pid` is the server process running it."""
+
+    id: int
+    model: str
+    endpoint: str
+    status: DownloadStatus
+    completed: int
+    total: int | None
+    started: datetime
+    finished: datetime | None
+    error: str | None
+    owner_pid: int | None
+
+    @property
+    def fraction(self) -> float | None:
+        """Share done in [0, 1], or None while the total is unknown."""
+        if not self.total:
+            return None
+        return min(1.0, self.completed / self.total)
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkResult:
+    """One measured level of one model, as the benchmark produces it."""
+
+    model: str
+    level: str
+    load_ms: float
+    prompt_tokens_per_second: float
+    eval_tokens_per_second: float
+    memory_bytes: int
+    agreement: float | None
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkRow:
+    """A stored benchmark result with its id and creation time."""
+
+    id: int
+    result: BenchmarkResult
+    created: datetime
