@@ -105,6 +105,10 @@ t.test('an error state is shown once, clearly, and editing goes on', function()
   local down = { state = 'error', model = 'qwen2.5-coder:1.5b', message = 'Ollama is not reachable at http://127.0.0.1:11434: start it with `ollama serve`' }
   server.notify('ollama/status', down)
   server.notify('ollama/status', down)
+  t.wait_for(function()
+    return #notes > before
+  end, 'a notice')
+  vim.wait(400)
   t.eq(before + 1, #notes, 'one notice')
   t.truthy(notes[#notes].msg:find('not reachable', 1, true), notes[#notes].msg)
   t.eq('ollama: qwen2.5-coder:1.5b [error]', plugin.statusline())
@@ -112,7 +116,16 @@ t.test('an error state is shown once, clearly, and editing goes on', function()
   t.eq('x = 1', vim.api.nvim_buf_get_lines(bufnr, -2, -1, false)[1])
   server.notify('ollama/status', { state = 'idle', model = 'qwen2.5-coder:1.5b' })
   server.notify('ollama/status', down)
-  t.eq(before + 2, #notes, 'shown again after recovering')
+  t.wait_for(function()
+    return #notes == before + 2
+  end, 'shown again after recovering')
+  -- When the server explains the failure itself, the status adds nothing.
+  server.notify('ollama/status', { state = 'idle', model = 'qwen2.5-coder:1.5b' })
+  server.notify('window/showMessage', { type = 1, message = 'Ollama is not running' })
+  server.notify('ollama/status', down)
+  vim.wait(400)
+  t.eq(before + 3, #notes, 'only the server message')
+  t.truthy(notes[#notes].msg:find('Ollama is not running', 1, true), notes[#notes].msg)
   server.notify('ollama/status', { state = 'idle', model = 'qwen2.5-coder:1.5b' })
 end)
 

@@ -50,9 +50,9 @@ local function on_attach(lsp_client, bufnr)
   end
 end
 
---- Remember what the server showed, so the same error is not repeated by `ollama/status`.
+--- Remember that the server explained itself, so `ollama/status` does not repeat it.
 local function show_message(err, params, ctx)
-  status.last_notice = params and params.message and ('ollama: ' .. params.message) or status.last_notice
+  status.server_spoke = true
   return vim.lsp.handlers['window/showMessage'](err, params, ctx)
 end
 

@@ -14,6 +14,10 @@ local order = {}
 
 --- Last message shown to the user, so an error is not repeated by status and showMessage.
 M.last_notice = nil
+--- Whether the server itself showed a message (window/showMessage) during this error episode.
+M.server_spoke = false
+--- How long an error status waits for the server's own message before giving its notice.
+M.notice_delay_ms = 300
 
 local function redraw()
   vim.schedule(function()
@@ -38,9 +42,15 @@ function M.on_status(_, params, _)
   local previous = M.current
   M.current = params
   if params.state == 'error' and params.message then
-    M.notice('ollama: ' .. params.message, vim.log.levels.WARN)
-  elseif previous and previous.state == 'error' and params.state ~= 'error' then
+    -- The server usually explains the failure with window/showMessage; speak only if it did not.
+    vim.defer_fn(function()
+      if not M.server_spoke and M.current == params then
+        M.notice('ollama: ' .. params.message, vim.log.levels.WARN)
+      end
+    end, M.notice_delay_ms)
+  elseif params.state ~= 'error' and previous and previous.state == 'error' then
     M.last_notice = nil
+    M.server_spoke = false
   end
   vim.api.nvim_exec_autocmds('User', { pattern = 'OllamaStatus', modeline = false, data = params })
   redraw()
