@@ -1,0 +1,185 @@
+"""Build the :class:`CodeContext` of one completion request from the open documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ollama_lsp.context._edits import edit_snippets
+from ollama_lsp.context._exclusion import is_excluded, relative_path
+from ollama_lsp.context._similarity import RankedWindow, SimilarityIndex, identifiers
+from ollama_lsp.context._types import CodeContext, Document, EditedRange, Snippet
+from ollama_lsp.context._window import CHARS_PER_TOKEN, cut_window
+
+__all__ = ["ContextBuilder"]
+
+
+class ContextBuilder:
+    """Cuts prefix, suffix and snippets to ``max_tokens`` (estimated, see ``_window``).
+
+    ``snippet_ratio`` of the budget is offered to snippets (recently edited ranges first, then
+    similar windows of other open documents); what they leave goes to the file itself, split
+    ``prefix_ratio`` : ``1 - prefix_ratio`` between prefix and suffix. Documents matching the
+    secrets deny-list or ``exclude_globs`` are never read.
+    """
+
+    def __init__(
+        self,
+        max_tokens: int = 2048,
+        prefix_ratio: float = 0.75,
+        exclude_globs: Sequence[str] = (),
+        workspace_root: str | None = None,
+        *,
+        snippet_ratio: float = 0.25,
+        max_snippets: int = 4,
+        max_recent_edits: int = 3,
+        min_similarity: float = 0.1,
+        query_lines: int = 20,
+        anchor_lines: int = 16,
+        similarity: SimilarityIndex | None = None,
+    ) -> None:
+        self.max_tokens = max(1, max_tokens)
+        self.prefix_ratio = min(1.0, max(0.0, prefix_ratio))
+        self.exclude_globs = tuple(exclude_globs)
+        self.workspace_root = workspace_root
+        self.snippet_ratio = min(1.0, max(0.0, snippet_ratio))
+        self.max_snippets = max_snippets
+        self.max_recent_edits = max_recent_edits
+        self.min_similarity = min_similarity
+        self.query_lines = query_lines
+        self.anchor_lines = anchor_lines
+        self.similarity = similarity or SimilarityIndex()
+
+    def build(
+        self,
+        document: Document,
+        offset: int,
+        open_documents: Iterable[Document] = (),
+        recent_edits: Sequence[EditedRange] = (),
+    ) -> CodeContext | None:
+        """The context at ``offset`` (a Python string index into ``document.text``).
+
+        None when the document is excluded. ``open_documents`` may include ``document``
+        itself; ``recent_edits`` usually comes from :meth:`EditTracker.recent`.
+        """
+        if is_excluded(document.uri, self.exclude_globs):
+            return None
+        text = document.text
+        offset = min(max(0, offset), len(text))
+        path = relative_path(document.uri, self.workspace_root)
+        budget = int(self.max_tokens * CHARS_PER_TOKEN) - len(path) - 16
+
+        # Lines any snippet would only repeat: the largest window the file could get.
+        widest = cut_window(text, offset, *self._split(budget), anchor_lines=1)
+        others = [
+            d
+            for d in open_documents
+            if d.uri != document.uri and not is_excluded(d.uri, self.exclude_globs)
+        ]
+        snippet_budget = int(budget * self.snippet_ratio)
+        edits = self._recent_edits(document, others, recent_edits, widest, snippet_budget)
+        snippet_budget -= sum(len(s.text) + len(s.path) for s in edits)
+        window_text = text[widest[0] : widest[1]]
+        snippets = self._similar(document, offset, others, window_text, snippet_budget)
+
+        used = sum(len(s.text) + len(s.path) for s in (*edits, *snippets))
+        start, end = cut_window(
+            text, offset, *self._split(budget - used), anchor_lines=self.anchor_lines
+        )
+        return CodeContext(
+            prefix=text[start:offset],
+            suffix=text[offset:end],
+            language_id=document.language_id,
+            path=path,
+            snippets=snippets,
+            recent_edits=edits,
+        )
+
+    def _split(self, chars: int) -> tuple[int, int]:
+        chars = max(0, chars)
+        prefix = int(chars * self.prefix_ratio)
+        return prefix, chars - prefix
+
+    def _recent_edits(
+        self,
+        document: Document,
+        others: list[Document],
+        ranges: Sequence[EditedRange],
+        widest: tuple[int, int],
+        budget: int,
+    ) -> tuple[Snippet, ...]:
+        text = document.text
+        first_line = text.count("\n", 0, widest[0])
+        last_line = first_line + text.count("\n", widest[0], widest[1])
+        outside = [
+            r
+            for r in ranges
+            if r.uri != document.uri or r.end_line < first_line or r.start_line > last_line
+        ][: self.max_recent_edits]
+        documents = {d.uri: d for d in (*others, document)}
+        chosen: list[Snippet] = []
+        for snippet in edit_snippets(outside, documents, self.workspace_root, self.exclude_globs):
+            if len(snippet.text) + len(snippet.path) <= budget:
+                chosen.append(snippet)
+                budget -= len(snippet.text) + len(snippet.path)
+        return tuple(sorted(chosen, key=lambda s: (s.path, s.text)))
+
+    def _similar(
+        self,
+        document: Document,
+        offset: int,
+        others: list[Document],
+        window_text: str,
+        budget: int,
+    ) -> tuple[Snippet, ...]:
+        if not others or budget <= 0 or self.max_snippets <= 0:
+            return ()
+        ranked = self.similarity.rank(
+            self._query(document.text, offset), others, min_score=self.min_similarity
+        )
+        chosen: list[RankedWindow] = []
+        seen: set[str] = set()
+        for window in ranked:
+            size = len(window.text) + len(window.uri)
+            body = window.text.strip()
+            if (
+                size > budget
+                or body in seen
+                or body in window_text
+                or any(c.uri == window.uri and _overlaps(c, window) for c in chosen)
+            ):
+                continue
+            chosen.append(window)
+            seen.add(body)
+            budget -= size
+            if len(chosen) == self.max_snippets:
+                break
+        chosen.sort(key=lambda w: (relative_path(w.uri, self.workspace_root), w.start_line))
+        return tuple(
+            Snippet(relative_path(w.uri, self.workspace_root), w.text, w.score) for w in chosen
+        )
+
+    def _query(self, text: str, offset: int) -> frozenset[str]:
+        """Identifiers of the lines above the cursor line and a few below it.
+
+        The cursor line itself is left out, so typing along it does not change which snippets
+        are chosen (and so the prompt's beginning stays the same).
+        """
+        line_start = text.rfind("\n", 0, offset) + 1
+        start = line_start
+        for _ in range(self.query_lines):
+            if start == 0:
+                break
+            start = text.rfind("\n", 0, start - 1) + 1
+        line_end = text.find("\n", offset)
+        below = ""
+        if line_end >= 0:
+            stop = line_end
+            for _ in range(self.query_lines // 4):
+                found = text.find("\n", stop + 1)
+                stop = len(text) if found < 0 else found
+            below = text[line_end:stop]
+        return identifiers(text[start:line_start] + below)
+
+
+def _overlaps(a: RankedWindow, b: RankedWindow) -> bool:
+    return a.start_line < b.end_line and b.start_line < a.end_line

@@ -1,0 +1,58 @@
+"""Cut the text around the cursor to a budget, at line boundaries, with a stable start.
+
+Tokens are estimated as ``len(text) / CHARS_PER_TOKEN`` (3.5 characters a token): no tokenizer
+is loaded, the estimate costs nothing, and for indented code it errs on the safe side (runs of
+spaces are one token in code models' vocabularies).
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["CHARS_PER_TOKEN", "cut_window", "estimate_tokens"]
+
+CHARS_PER_TOKEN = 3.5
+
+
+def estimate_tokens(text: str) -> int:
+    """Estimated token count of ``text``."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def cut_window(
+    text: str, offset: int, prefix_chars: int, suffix_chars: int, *, anchor_lines: int = 16
+) -> tuple[int, int]:
+    """``(start, end)`` of the window around ``offset`` within the character budgets.
+
+    The current line is whole on both sides (unless it alone is longer than the budget of its
+    side). Other lines are whole or absent. Unused suffix budget goes to the prefix. The
+    prefix starts on a line whose number is a multiple of ``anchor_lines``, so that when the
+    cursor moves a few lines the start does not move and the model's KV cache still holds
+    the prompt's beginning.
+    """
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    line_end = len(text) if line_end < 0 else line_end
+
+    if line_end - offset > suffix_chars:
+        end = offset + suffix_chars
+    elif offset + suffix_chars >= len(text):
+        end = len(text)
+    else:
+        end = max(line_end, text.rfind("\n", line_end, offset + suffix_chars + 1))
+    prefix_chars += max(0, suffix_chars - (end - offset))
+
+    if offset - line_start > prefix_chars:
+        return offset - prefix_chars, end
+    earliest = offset - prefix_chars
+    if earliest <= 0:
+        return 0, end
+    start = text.find("\n", earliest - 1) + 1
+    if start > line_start:
+        return line_start, end
+    misalignment = text.count("\n", 0, start) % max(1, anchor_lines)
+    for _ in range(anchor_lines - misalignment if misalignment else 0):
+        if start >= line_start:
+            break
+        start = text.find("\n", start) + 1
+    return start, end
