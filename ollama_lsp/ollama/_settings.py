@@ -7,7 +7,7 @@ import os
 import ssl
 import urllib.parse
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
@@ -113,10 +113,6 @@ class ClientSettings:
         if isinstance(values["endpoints"], str):
             values["endpoints"] = (values["endpoints"],)
         return cls(**values)
-
-    def with_changes(self, **changes: Any) -> ClientSettings:
-        """A copy with some fields replaced."""
-        return replace(self, **changes)
 
     @property
     def request_headers(self) -> dict[str, str]:

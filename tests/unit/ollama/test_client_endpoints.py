@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -26,7 +26,7 @@ async def client() -> AsyncIterator[OllamaClient]:
 
 
 @pytest.fixture
-def api() -> AsyncIterator[respx.MockRouter]:
+def api() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=HOST) as router:
         yield router
 
@@ -43,7 +43,11 @@ async def test_generate_joins_chunks_and_keeps_final_metrics(
         content=ndjson(chunk("def "), chunk("add"), final(context=[1, 2]))
     )
     result = await client.generate(
-        "m", "prefix", suffix="suffix", options={"num_predict": 8, "stop": ["\n\n"]}, keep_alive="5m"
+        "m",
+        "prefix",
+        suffix="suffix",
+        options={"num_predict": 8, "stop": ["\n\n"]},
+        keep_alive="5m",
     )
     assert result.response == "def add"
     assert result.done and result.done_reason == "stop"
@@ -79,7 +83,9 @@ async def test_chat_and_chat_stream(client: OllamaClient, api: respx.MockRouter)
         return {"model": "m", "message": {"role": "assistant", "content": text}, "done": done}
 
     route = api.post("/api/chat").respond(
-        content=ndjson(message("Hel", False), message("lo", False), {**message("", True), **final()})
+        content=ndjson(
+            message("Hel", False), message("lo", False), {**message("", True), **final()}
+        )
     )
     reply = await client.chat("m", [ChatMessage("user", "hi"), {"role": "system", "content": "s"}])
     assert reply.message == ChatMessage("assistant", "Hello")
@@ -203,7 +209,12 @@ async def test_pull_streams_progress_until_success(
         content=ndjson(
             {"status": "pulling manifest"},
             {"status": "pulling 6a0746a1ec1a", "digest": "sha256:6a07", "total": 100},
-            {"status": "pulling 6a0746a1ec1a", "digest": "sha256:6a07", "total": 100, "completed": 100},
+            {
+                "status": "pulling 6a0746a1ec1a",
+                "digest": "sha256:6a07",
+                "total": 100,
+                "completed": 100,
+            },
             {"status": "verifying sha256 digest"},
             {"status": "writing manifest"},
             {"status": "success"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -32,20 +32,20 @@ async def client() -> AsyncIterator[OllamaClient]:
 
 
 @pytest.fixture
-def api() -> AsyncIterator[respx.MockRouter]:
+def api() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=HOST) as router:
         yield router
 
 
-async def test_unknown_model_is_model_not_found(client: OllamaClient, api: respx.MockRouter) -> None:
+async def test_unknown_model_is_model_not_found(
+    client: OllamaClient, api: respx.MockRouter
+) -> None:
     api.post("/api/generate").respond(404, json={"error": "model 'x' not found"})
     with pytest.raises(ModelNotFound) as caught:
         await client.generate("x", "hi")
     error = caught.value
     assert error.model == "x" and error.status == 404 and error.endpoint == HOST
-    assert error.message == (
-        f"model 'x' is not pulled on {HOST}: run Pull Model (ollama pull x)"
-    )
+    assert error.message == (f"model 'x' is not pulled on {HOST}: run Pull Model (ollama pull x)")
 
 
 async def test_show_unknown_model(client: OllamaClient, api: respx.MockRouter) -> None:
@@ -54,7 +54,9 @@ async def test_show_unknown_model(client: OllamaClient, api: respx.MockRouter) -
         await client.show("x")
 
 
-async def test_suffix_on_a_model_without_insert(client: OllamaClient, api: respx.MockRouter) -> None:
+async def test_suffix_on_a_model_without_insert(
+    client: OllamaClient, api: respx.MockRouter
+) -> None:
     api.post("/api/generate").respond(
         400, json={"error": "registry.ollama.ai/library/llama3:latest does not support insert"}
     )
@@ -130,7 +132,9 @@ async def test_read_timeout_on_a_short_request(client: OllamaClient, api: respx.
         await client.running()
 
 
-async def test_tls_failure_suggests_a_ca_bundle(client: OllamaClient, api: respx.MockRouter) -> None:
+async def test_tls_failure_suggests_a_ca_bundle(
+    client: OllamaClient, api: respx.MockRouter
+) -> None:
     api.get("/api/ps").mock(
         side_effect=httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing
 
 import httpx
@@ -29,7 +29,7 @@ async def client() -> AsyncIterator[OllamaClient]:
 
 
 @pytest.fixture
-def api() -> AsyncIterator[respx.MockRouter]:
+def api() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=HOST) as router:
         yield router
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,7 +13,7 @@ from tests.unit.ollama.helpers import HOST, OTHER, chunk, final, make_client, nd
 
 
 @pytest.fixture
-def net() -> AsyncIterator[respx.MockRouter]:
+def net() -> Iterator[respx.MockRouter]:
     with respx.mock(assert_all_called=False) as router:
         yield router
 
