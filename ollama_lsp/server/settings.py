@@ -56,7 +56,7 @@ def _at_most(limit: float) -> Any:
 
 def _url_list(_: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     for url in value:
-        if not re.match(r"^(https?://)?[\w.\-\[\]:]+(:\d+)?(/.*)?$", url):
+        if not re.fullmatch(r"(https?://)?(\[[0-9a-fA-F:.]+\]|[\w.\-]*)(:\d+)?(/\S*)?", url):
             raise _Invalid(f"{url!r} is not a host or URL such as http://127.0.0.1:11434")
 
 

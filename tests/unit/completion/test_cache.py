@@ -1,0 +1,62 @@
+"""The typed-through cache serves the rest of a suggestion the user is typing."""
+
+from __future__ import annotations
+
+from ollama_lsp.completion.cache import Anchor, SuggestionCache
+
+DOC = "def add(a, b):\n    \nprint(add(1, 2))\n"
+CURSOR = DOC.index("    \n") + 4
+
+
+def typed(text: str, offset: int, chars: str) -> tuple[str, int]:
+    return text[:offset] + chars + text[offset:], offset + len(chars)
+
+
+def test_typing_the_first_characters_serves_the_rest() -> None:
+    cache = SuggestionCache()
+    cache.put("file:///a.py", Anchor.at(DOC, CURSOR), "return a + b")
+    text, offset = typed(DOC, CURSOR, "ret")
+    assert cache.get("file:///a.py", text, offset) == "urn a + b"
+    assert cache.get("file:///a.py", DOC, CURSOR) == "return a + b"
+
+
+def test_typing_something_else_misses() -> None:
+    cache = SuggestionCache()
+    cache.put("file:///a.py", Anchor.at(DOC, CURSOR), "return a + b")
+    text, offset = typed(DOC, CURSOR, "pass")
+    assert cache.get("file:///a.py", text, offset) is None
+
+
+def test_a_change_elsewhere_in_the_document_misses() -> None:
+    cache = SuggestionCache()
+    cache.put("file:///a.py", Anchor.at(DOC, CURSOR), "return a + b")
+    text, offset = typed(DOC, CURSOR, "ret")
+    assert cache.get("file:///a.py", text.replace("print", "show"), offset) is None
+    assert cache.get("file:///a.py", text.replace("def", "fed"), offset) is None
+    assert cache.get("file:///b.py", text, offset) is None
+
+
+def test_typing_the_whole_suggestion_leaves_nothing_to_serve() -> None:
+    cache = SuggestionCache()
+    cache.put("file:///a.py", Anchor.at(DOC, CURSOR), "return a + b")
+    text, offset = typed(DOC, CURSOR, "return a + b")
+    assert cache.get("file:///a.py", text, offset) is None
+
+
+def test_inserted_finds_the_typed_text_without_knowing_the_cursor() -> None:
+    anchor = Anchor.at(DOC, CURSOR)
+    text, _ = typed(DOC, CURSOR, "re")
+    assert anchor.inserted(text) == "re"
+    assert anchor.inserted(DOC.replace("print", "show")) is None
+
+
+def test_the_cache_is_bounded_overall_and_per_document() -> None:
+    cache = SuggestionCache(max_entries=5, per_document=2)
+    for i in range(4):
+        cache.put("file:///a.py", Anchor.at(DOC + str(i), CURSOR), f"x{i}")
+    assert len(cache) == 2
+    for i in range(10):
+        cache.put(f"file:///{i}.py", Anchor.at(DOC, CURSOR), "y")
+    assert len(cache) == 5
+    cache.forget("file:///9.py")
+    assert len(cache) == 4
