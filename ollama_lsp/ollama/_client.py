@@ -90,7 +90,8 @@ class OllamaClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close all connections."""
+        """Close all connections and stop background health probes."""
+        await self._pool.aclose()
         await self._http.aclose()
 
     def __repr__(self) -> str:

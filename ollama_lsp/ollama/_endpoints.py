@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 from cachetools import TTLCache
@@ -17,9 +18,7 @@ __all__ = ["EndpointPool", "normalize_model_name"]
 
 log = logging.getLogger(__name__)
 
-#: How long a probe result is trusted. A failed endpoint is retried sooner than a healthy one
-#: is re-checked, so a restarted server is picked up quickly.
-HEALTHY_FOR = 30.0
+#: How long a failed endpoint stays at the end of the order before it is probed again.
 UNHEALTHY_FOR = 5.0
 #: How long the model list of an endpoint (``/api/tags``) is trusted.
 MODELS_FOR = 30.0
@@ -41,11 +40,12 @@ class _Health:
 class EndpointPool:
     """Orders the configured endpoints for a request.
 
-    Healthy endpoints come first, in configured order; endpoints that failed recently come last
-    (they are still tried, so a single flaky endpoint never makes the client give up). With
-    more than one endpoint, a stale endpoint is probed with ``GET /`` before use and a request
-    for a model goes first to an endpoint whose ``/api/tags`` lists it. Both caches are bounded
-    by the number of endpoints and expire after seconds.
+    With more than one endpoint, each is probed with ``GET /`` (in configured order) before its
+    first use. Healthy endpoints come first, in configured order; endpoints that failed come
+    last (they are still tried, so a flaky endpoint never makes the client give up) and are
+    re-probed in the background once their verdict expires. A request for a model goes first to
+    an endpoint whose ``/api/tags`` lists it. Both caches are bounded by the number of
+    endpoints and expire after seconds.
     """
 
     def __init__(
@@ -59,17 +59,17 @@ class EndpointPool:
             maxsize=max(1, len(self.endpoints)), ttl=MODELS_FOR
         )
         self._lock = asyncio.Lock()
+        self._probing: dict[str, asyncio.Task[EndpointHealth]] = {}
 
     async def order(self, model: str | None = None) -> list[str]:
         """Endpoints to try for a request, best first."""
         if len(self.endpoints) == 1:
             return list(self.endpoints)
         async with self._lock:
-            now = time.monotonic()
             for endpoint in self.endpoints:
-                state = self._health.get(endpoint)
-                if state is None or state.until <= now:
+                if endpoint not in self._health:
                     await self.probe(endpoint)
+            self._recheck_failing()
             healthy = [e for e in self.endpoints if self._is_healthy(e)]
             failing = [e for e in self.endpoints if not self._is_healthy(e)]
             if model is not None:
@@ -81,13 +81,19 @@ class EndpointPool:
                         break
             return healthy + failing
 
+    async def aclose(self) -> None:
+        """Stop background probes."""
+        tasks = list(self._probing.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def mark(self, endpoint: str, *, healthy: bool) -> None:
         """Record the outcome of a real request to ``endpoint``."""
         previous = self._health.get(endpoint)
         if previous is not None and previous.healthy != healthy:
             log.info("endpoint %s is %s", endpoint, "back" if healthy else "unreachable")
-        ttl = HEALTHY_FOR if healthy else UNHEALTHY_FOR
-        self._health[endpoint] = _Health(healthy, time.monotonic() + ttl)
+        self._health[endpoint] = _Health(healthy, time.monotonic() + UNHEALTHY_FOR)
 
     def forget_models(self, endpoint: str | None = None) -> None:
         """Drop the cached model list (after a pull, delete, copy, create or a 404)."""
@@ -116,6 +122,22 @@ class EndpointPool:
         return EndpointHealth(
             url=endpoint, healthy=True, version=version if isinstance(version, str) else None
         )
+
+    def _recheck_failing(self) -> None:
+        """Probe failed endpoints whose verdict expired, in the background.
+
+        Probing inline would stall every request for a connect timeout while an endpoint is
+        unreachable; meanwhile the endpoint stays at the end of the order.
+        """
+        now = time.monotonic()
+        for endpoint, state in self._health.items():
+            if not state.healthy and state.until <= now and endpoint not in self._probing:
+                task = asyncio.create_task(self.probe(endpoint))
+                self._probing[endpoint] = task
+                task.add_done_callback(partial(self._probe_done, endpoint))
+
+    def _probe_done(self, endpoint: str, _task: asyncio.Task[EndpointHealth]) -> None:
+        self._probing.pop(endpoint, None)
 
     def _is_healthy(self, endpoint: str) -> bool:
         state = self._health.get(endpoint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -118,3 +119,26 @@ async def test_busy_endpoint_hands_over_to_the_next(net: respx.MockRouter) -> No
     async with make_client(HOST, OTHER, max_retries=0) as client:
         assert (await client.generate("m", "x")).endpoint == OTHER
     assert busy.call_count == 1 and route.call_count == 1
+
+
+async def test_failed_endpoint_is_reprobed_in_the_background(
+    net: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ollama_lsp.ollama._endpoints.UNHEALTHY_FOR", 0.0)
+    root = net.get(f"{HOST}/")
+    root.side_effect = [
+        httpx.ConnectError("refused"),
+        httpx.Response(200, text="Ollama is running"),
+    ]
+    net.get(f"{HOST}/api/version").respond(json={"version": "1"})
+    healthy(net, OTHER)
+    async with make_client(HOST, OTHER) as client:
+        assert await client.endpoint_for() == OTHER  # HOST failed its first probe
+        endpoint = OTHER
+        for _ in range(100):  # the background probe brings HOST back
+            endpoint = await client.endpoint_for()
+            if endpoint == HOST:
+                break
+            await asyncio.sleep(0.01)
+    assert endpoint == HOST
+    assert root.call_count == 2
