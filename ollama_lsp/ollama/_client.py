@@ -357,8 +357,8 @@ class OllamaClient:
                     if started:
                         raise OllamaTimeout(
                             f"Ollama at {endpoint} stopped sending for "
-                            f"{self.settings.read_timeout:g}s: check the server, or raise the "
-                            "read timeout",
+                            f"{self.settings.read_timeout:g}s: check the server, or raise "
+                            "ollama.timeouts.read",
                             endpoint=endpoint,
                         ) from exc
                     raise self._first_token_timeout(endpoint, model) from exc
@@ -453,13 +453,13 @@ class OllamaClient:
 
     def _give_up(self, failures: list[AiError]) -> AiError:
         if not failures:
-            return OllamaUnreachable("no Ollama endpoint is configured: set ollama.host")
+            return OllamaUnreachable("no Ollama endpoint is configured: set ollama.endpoints")
         unreachable = [f for f in failures if isinstance(f, OllamaUnreachable)]
         if len(unreachable) > 1 and len(unreachable) == len(failures):
             names = ", ".join(str(f.endpoint) for f in unreachable)
             error = OllamaUnreachable(
                 f"Ollama is not running at any endpoint ({names}): start it with `ollama serve`, "
-                "or check ollama.host / OLLAMA_HOST",
+                "or check ollama.endpoints / OLLAMA_HOST",
                 endpoint=unreachable[-1].endpoint,
             )
             error.__cause__ = unreachable[-1].__cause__
@@ -471,7 +471,7 @@ class OllamaClient:
         return OllamaTimeout(
             f"{what} produced nothing on {endpoint} within "
             f"{self.settings.first_token_timeout:g}s: it may still be loading; try again, pick a "
-            "smaller model, or raise the first-token timeout",
+            "smaller model, or raise ollama.timeouts.firstToken",
             endpoint=endpoint,
         )
 

@@ -267,19 +267,19 @@ def _from_transport(
         kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
         return OllamaTimeout(
             f"timed out {kind} Ollama at {endpoint}: check that the server is not overloaded, "
-            "or raise the timeout in the settings",
+            "or raise ollama.timeouts in the settings",
             endpoint=endpoint,
         )
     if _is_tls_error(exc):
         return OllamaUnreachable(
             f"TLS verification failed for {endpoint} ({detail}): set a CA bundle "
-            "(ollama.caBundle) or, for a trusted network only, turn verification off",
+            "(ollama.tls.caBundle) or, on a trusted network only, set ollama.tls.verify to false",
             endpoint=endpoint,
         )
     if isinstance(exc, httpx.ConnectError | httpx.NetworkError | httpx.UnsupportedProtocol):
         return OllamaUnreachable(
             f"Ollama is not running at {endpoint}: start it with `ollama serve`, "
-            "or check ollama.host / OLLAMA_HOST",
+            "or check ollama.endpoints / OLLAMA_HOST",
             endpoint=endpoint,
         )
     if isinstance(exc, httpx.RemoteProtocolError | httpx.DecodingError):

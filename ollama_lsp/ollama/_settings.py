@@ -77,8 +77,8 @@ class ClientSettings:
     verify_tls: bool = True
     ca_bundle: str | None = None
     connect_timeout: float = 5.0
-    read_timeout: float = 60.0
-    first_token_timeout: float = 120.0
+    read_timeout: float = 120.0
+    first_token_timeout: float = 60.0
     max_retries: int = 2
     retry_backoff: float = 0.25
 

@@ -121,7 +121,7 @@ async def test_connection_refused_says_how_to_start_ollama(api: respx.MockRouter
             await client.version()
     assert caught.value.message == (
         f"Ollama is not running at {HOST}: start it with `ollama serve`, "
-        "or check ollama.host / OLLAMA_HOST"
+        "or check ollama.endpoints / OLLAMA_HOST"
     )
     assert isinstance(caught.value.__cause__, httpx.ConnectError)
 

@@ -178,7 +178,7 @@ async def test_first_token_timeout(api: respx.MockRouter) -> None:
         with pytest.raises(OllamaTimeout) as caught:
             await client.generate("slow", "x")
     assert "model 'slow' produced nothing" in caught.value.message
-    assert "first-token timeout" in caught.value.message
+    assert "ollama.timeouts.firstToken" in caught.value.message
     assert body.closed
 
 
