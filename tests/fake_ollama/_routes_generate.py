@@ -1,0 +1,403 @@
+"""``/api/generate``, ``/api/chat``, ``/api/embed`` and ``/api/embeddings``."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+import time
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ._decode import BadRequest, decode_body, keep_alive_of, model_field
+from ._faults import Fault
+from ._fim import parse_fim
+from ._generation import GenerationRequest, GenerationStats
+from ._names import parse_name
+from ._recording import RecordedRequest
+from ._scheduler import LoadedModel, LoadError
+from ._scripted import tokenize
+from ._state import FakeState
+from ._store import InstalledModel
+from ._streaming import NdjsonResponse, run_watching
+from ._wire import error_response, json_response, rfc3339
+
+__all__ = ["chat", "embed", "embeddings", "generate"]
+
+_GENERATE_SCHEMA: dict[str, type | tuple[type, ...]] = {
+    "model": str,
+    "prompt": str,
+    "suffix": str,
+    "system": str,
+    "template": str,
+    "raw": bool,
+    "stream": bool,
+    "options": dict,
+    "context": list,
+    "images": list,
+}
+_CHAT_SCHEMA: dict[str, type | tuple[type, ...]] = {
+    "model": str,
+    "messages": list,
+    "stream": bool,
+    "options": dict,
+    "tools": list,
+}
+
+
+def _state(request: Request) -> FakeState:
+    state: FakeState = request.app.state.fake
+    return state
+
+
+def _record(request: Request) -> RecordedRequest:
+    record: RecordedRequest = request.scope["state"]["record"]
+    return record
+
+
+def _faults(request: Request) -> list[Fault]:
+    faults: list[Fault] = request.scope["state"]["faults"]
+    return faults
+
+
+def _metrics(total_start: int, load_ns: int, stats: GenerationStats) -> dict[str, Any]:
+    values = {
+        "total_duration": time.perf_counter_ns() - total_start,
+        "load_duration": load_ns,
+        "prompt_eval_count": stats.prompt_eval_count,
+        "prompt_eval_duration": stats.prompt_eval_duration,
+        "eval_count": stats.eval_count,
+        "eval_duration": stats.eval_duration,
+    }
+    return {k: v for k, v in values.items() if v}  # omitempty
+
+
+def _lookup(state: FakeState, text: str, *, missing_status: int) -> InstalledModel:
+    if not text:
+        if missing_status == 404:
+            raise BadRequest("model '' not found", 404)
+        raise BadRequest("model is required")
+    name = parse_name(text)
+    if name is None:
+        raise BadRequest("invalid model name")
+    installed = state.store.get(name)
+    if installed is None:
+        raise BadRequest(f"model '{text}' not found", 404)
+    return installed
+
+
+def _context_ids(text: str) -> list[int]:
+    """Stand-in token ids for the deprecated ``context`` field."""
+    return [int.from_bytes(hashlib.sha256(t.encode()).digest()[:2], "big") for t in tokenize(text)]
+
+
+async def _acquire(
+    state: FakeState, installed: InstalledModel, body: dict[str, Any], faults: list[Fault]
+) -> tuple[LoadedModel, int]:
+    options = body.get("options") or {}
+    num_ctx = options.get("num_ctx")
+    force_oom = any(f.kind == "oom" for f in faults)
+    return await state.scheduler.acquire(
+        installed, int(num_ctx) if num_ctx else None, force_oom=force_oom
+    )
+
+
+def _load_or_unload(
+    state: FakeState, installed: InstalledModel, keep_alive: float | None, chat: bool, name: str
+) -> dict[str, Any] | None:
+    """An empty prompt with keep_alive 0 unloads before scheduling (no load first)."""
+    if keep_alive is not None and keep_alive <= 0:
+        state.scheduler.unload(installed.name.key)
+        return _load_body(name, chat, "unload")
+    return None
+
+
+def _load_body(name: str, chat: bool, reason: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": name, "created_at": rfc3339()}
+    if chat:
+        body["message"] = {"role": "assistant", "content": ""}
+    else:
+        body["response"] = ""
+    body.update({"done": True, "done_reason": reason})
+    return body
+
+
+async def _run(
+    request: Request,
+    body: dict[str, Any],
+    installed: InstalledModel,
+    generation: GenerationRequest,
+    chat: bool,
+) -> Response:
+    """Load, generate, and answer as a stream or one object."""
+    state = _state(request)
+    record = _record(request)
+    faults = _faults(request)
+    keep_alive = keep_alive_of(body)
+    total_start = time.perf_counter_ns()
+    try:
+        loaded, load_ns = await _acquire(state, installed, body, faults)
+    except LoadError as error:
+        return error_response(error.status, error.message)
+    record.prompt = generation.prompt
+    if generation.fim is not None:
+        record.fim_layout = generation.fim.layout
+        record.fim_prefix = generation.fim.prefix
+        record.fim_suffix = generation.fim.suffix
+    counters = state.counters()
+
+    def on_token() -> bool:
+        counters.tokens_generated += 1
+        record.tokens_generated += 1
+        if record.disconnected:
+            counters.tokens_after_disconnect += 1
+        return not record.disconnected
+
+    generation.on_token = on_token
+    generation.cache = loaded.cache
+    engine = state.engine_for(installed.name.display)
+    running = engine.start(generation)
+    name = model_field(body)
+    counters.generations_started += 1
+
+    def chunk(piece: str) -> dict[str, Any]:
+        content: dict[str, Any] = (
+            {"message": {"role": "assistant", "content": piece}} if chat else {"response": piece}
+        )
+        return {"model": name, "created_at": rfc3339(), **content, "done": False}
+
+    def final(produced: str) -> dict[str, Any]:
+        out = chunk("")
+        out["done"] = True
+        out["done_reason"] = running.stats.done_reason
+        if not chat and not generation.raw:
+            out["context"] = _context_ids(generation.prompt + produced)
+        out.update(_metrics(total_start, load_ns, running.stats))
+        return out
+
+    async def stream() -> AsyncGenerator[dict[str, Any], None]:
+        finished = False
+        produced: list[str] = []
+        try:
+            async for piece in running.pieces():
+                produced.append(piece)
+                yield chunk(piece)
+            finished = True
+            counters.generations_completed += 1
+            yield final("".join(produced))
+        finally:
+            if not finished:
+                counters.generations_cancelled += 1
+            state.scheduler.release(loaded, keep_alive)
+
+    if body.get("stream", True) is not False:
+        return NdjsonResponse(stream(), record, faults)
+
+    async def aggregate() -> dict[str, Any]:
+        pieces: list[str] = []
+        async with contextlib.aclosing(stream()) as items:
+            async for item in items:
+                if item["done"]:
+                    if chat:
+                        item["message"]["content"] = "".join(pieces)
+                    else:
+                        item["response"] = "".join(pieces)
+                    return item
+                pieces.append(item["message"]["content"] if chat else item["response"])
+        raise AssertionError("stream ended without a final chunk")
+
+    result = await run_watching(request.receive, record, aggregate())
+    if result is None:
+        return Response(status_code=499)  # the client is gone; nobody reads this
+    for fault in faults:
+        if fault.kind == "error_line":
+            return error_response(500, fault.message)
+    return json_response(result)
+
+
+async def generate(request: Request) -> Response:
+    state = _state(request)
+    try:
+        body = decode_body(await request.body(), "GenerateRequest", _GENERATE_SCHEMA)
+        keep_alive = keep_alive_of(body)
+        name = model_field(body)
+        installed = _lookup(state, name, missing_status=404)
+        if body.get("raw") and (body.get("template") or body.get("system") or body.get("context")):
+            raise BadRequest("raw mode does not support template, system, or context")
+        top = body.get("top_logprobs")
+        if top is not None and not (0 <= int(top) <= 20):
+            raise BadRequest("top_logprobs must be between 0 and 20")
+        spec = installed.spec
+        if "completion" not in spec.capabilities:
+            raise BadRequest(f'"{name}" does not support generate')
+        prompt = str(body.get("prompt") or "")
+        suffix = str(body.get("suffix") or "")
+        if suffix and "insert" not in spec.capabilities:
+            raise BadRequest(f"{installed.name.full} does not support insert")
+        if body.get("think") and "thinking" not in spec.capabilities:
+            raise BadRequest(f'"{name}" does not support thinking')
+    except BadRequest as error:
+        return error_response(error.status, error.message)
+    if not prompt and not suffix:
+        unload = _load_or_unload(state, installed, keep_alive, False, name)
+        if unload is not None:
+            return json_response(unload)
+        return await _preload(request, state, installed, body, chat=False)
+    system = body.get("system") or spec.system or None
+    raw = bool(body.get("raw"))
+    rendered = prompt if raw else spec.template.render_generate(prompt, suffix, system)
+    generation = GenerationRequest(
+        endpoint="generate",
+        model=name,
+        spec=spec,
+        prompt=rendered,
+        raw=raw,
+        user_prompt=prompt,
+        suffix=suffix,
+        system=system,
+        options=dict(body.get("options") or {}),
+        fim=parse_fim(rendered),
+    )
+    return await _run(request, body, installed, generation, chat=False)
+
+
+async def _preload(
+    request: Request, state: FakeState, installed: InstalledModel, body: dict[str, Any], chat: bool
+) -> Response:
+    try:
+        loaded, _ = await _acquire(state, installed, body, _faults(request))
+    except LoadError as error:
+        return error_response(error.status, error.message)
+    state.scheduler.release(loaded, keep_alive_of(body))
+    return json_response(_load_body(model_field(body), chat, "load"))
+
+
+async def chat(request: Request) -> Response:
+    state = _state(request)
+    try:
+        body = decode_body(await request.body(), "ChatRequest", _CHAT_SCHEMA)
+        keep_alive = keep_alive_of(body)
+        name = model_field(body)
+        installed = _lookup(state, name, missing_status=400)
+        spec = installed.spec
+        if "completion" not in spec.capabilities:
+            raise BadRequest(f'"{name}" does not support chat')
+        if body.get("tools") and "tools" not in spec.capabilities:
+            raise BadRequest(f"{installed.name.full} does not support tools")
+        if body.get("think") and "thinking" not in spec.capabilities:
+            raise BadRequest(f'"{name}" does not support thinking')
+        messages = [_message(m) for m in body.get("messages") or []]
+    except BadRequest as error:
+        return error_response(error.status, error.message)
+    if not messages:
+        unload = _load_or_unload(state, installed, keep_alive, True, name)
+        if unload is not None:
+            return json_response(unload)
+        return await _preload(request, state, installed, body, chat=True)
+    if spec.system and not any(m["role"] == "system" for m in messages):
+        messages.insert(0, {"role": "system", "content": spec.system})
+    rendered = spec.template.render_chat(messages)
+    generation = GenerationRequest(
+        endpoint="chat",
+        model=name,
+        spec=spec,
+        prompt=rendered,
+        messages=messages,
+        system=next((m["content"] for m in messages if m["role"] == "system"), None),
+        options=dict(body.get("options") or {}),
+        fim=parse_fim(rendered),
+    )
+    return await _run(request, body, installed, generation, chat=True)
+
+
+def _message(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadRequest("json: cannot unmarshal string into Go struct field of type api.Message")
+    return {
+        **value,
+        "role": str(value.get("role", "")).lower(),
+        "content": value.get("content") or "",
+    }
+
+
+def _embedding(text: str, dimensions: int) -> list[float]:
+    """A bag-of-tokens vector, L2-normalised: texts sharing words have close embeddings."""
+    vector = [0.0] * dimensions
+    for token in tokenize(text.lower()):
+        digest = hashlib.sha256(token.strip().encode()).digest()
+        for i in range(0, 16, 4):
+            index = int.from_bytes(digest[i : i + 3], "big") % dimensions
+            vector[index] += 1.0 if digest[i + 3] & 1 else -1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+async def _embed_vectors(
+    request: Request, body: dict[str, Any], texts: list[str]
+) -> tuple[list[list[float]], dict[str, Any]] | Response:
+    state = _state(request)
+    try:
+        installed = _lookup(state, model_field(body), missing_status=400)
+        keep_alive = keep_alive_of(body)
+    except BadRequest as error:
+        return error_response(error.status, error.message)
+    total_start = time.perf_counter_ns()
+    if not texts:
+        return [], {}
+    try:
+        loaded, load_ns = await _acquire(state, installed, body, _faults(request))
+    except LoadError as error:
+        return error_response(error.status, error.message)
+    try:
+        spec = installed.spec
+        counts = [len(tokenize(t)) + 1 for t in texts]
+        if body.get("truncate") is False and max(counts) > spec.context_length:
+            return error_response(400, "the input length exceeds the context length")
+        dimensions = int(body.get("dimensions") or spec.embedding_length)
+        vectors = [_embedding(t, dimensions) for t in texts]
+    finally:
+        state.scheduler.release(loaded, keep_alive)
+    metrics = {
+        "total_duration": time.perf_counter_ns() - total_start,
+        "load_duration": load_ns,
+        "prompt_eval_count": sum(counts),
+    }
+    return vectors, metrics
+
+
+async def embed(request: Request) -> Response:
+    try:
+        body = decode_body(await request.body(), "EmbedRequest", {"model": str})
+    except BadRequest as error:
+        return error_response(error.status, error.message)
+    value = body.get("input")
+    if value is None or value == "":
+        texts: list[str] = []
+    elif isinstance(value, str):
+        texts = [value]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        texts = list(value)
+    else:
+        return error_response(400, "invalid input type")
+    result = await _embed_vectors(request, body, texts)
+    if isinstance(result, Response):
+        return result
+    vectors, metrics = result
+    return json_response({"model": model_field(body), "embeddings": vectors, **metrics})
+
+
+async def embeddings(request: Request) -> Response:
+    """The legacy endpoint: ``{model, prompt}`` → ``{"embedding": [...]}``."""
+    try:
+        body = decode_body(await request.body(), "EmbeddingRequest", {"model": str, "prompt": str})
+    except BadRequest as error:
+        return error_response(error.status, error.message)
+    prompt = str(body.get("prompt") or "")
+    result = await _embed_vectors(request, body, [prompt] if prompt else [])
+    if isinstance(result, Response):
+        return result
+    vectors, _ = result
+    return json_response({"embedding": vectors[0] if vectors else []})
