@@ -162,7 +162,7 @@ _CODE_MODEL_HINT = "codellama:7b-code"
 
 
 def map_error(
-    cause: ServerError | httpx.HTTPError | ssl.SSLError,
+    cause: ServerError | httpx.HTTPError,
     *,
     endpoint: str,
     model: str | None = None,
@@ -192,9 +192,11 @@ def _from_server(
     lowered = text.lower()
     status = error.status
     name = model or "?"
+    what = f"model '{model}'" if model else "the model"
     if status in (401, 403) or lowered == "unauthorized":
+        # The body is often a proxy's HTML page: the status says enough.
         return AuthenticationFailed(
-            f"the server at {endpoint} rejected the credentials ({text}): "
+            f"the server at {endpoint} rejected the credentials (HTTP {status}): "
             "check ollama.apiKey / OLLAMA_API_KEY",
             endpoint=endpoint,
             status=status,
@@ -232,7 +234,7 @@ def _from_server(
             else f"the server said: {text}"
         )
         return OutOfMemory(
-            f"not enough memory to run model '{name}' on {endpoint} ({detail}): "
+            f"not enough memory to run {what} on {endpoint} ({detail}): "
             "choose a smaller model or quantization, or unload other models",
             required=required,
             available=available,
@@ -259,9 +261,7 @@ def _from_server(
     )
 
 
-def _from_transport(
-    exc: httpx.HTTPError | ssl.SSLError, endpoint: str, secrets: tuple[str, ...]
-) -> AiError:
+def _from_transport(exc: httpx.HTTPError, endpoint: str, secrets: tuple[str, ...]) -> AiError:
     detail = redact(str(exc), secrets) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
@@ -276,10 +276,16 @@ def _from_transport(
             "(ollama.tls.caBundle) or, on a trusted network only, set ollama.tls.verify to false",
             endpoint=endpoint,
         )
-    if isinstance(exc, httpx.ConnectError | httpx.NetworkError | httpx.UnsupportedProtocol):
+    if isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol):
         return OllamaUnreachable(
             f"Ollama is not running at {endpoint}: start it with `ollama serve`, "
             "or check ollama.endpoints / OLLAMA_HOST",
+            endpoint=endpoint,
+        )
+    if isinstance(exc, httpx.NetworkError):
+        return OllamaUnreachable(
+            f"the connection to {endpoint} broke ({detail}): the server may have stopped or "
+            "restarted; try again",
             endpoint=endpoint,
         )
     if isinstance(exc, httpx.RemoteProtocolError | httpx.DecodingError):

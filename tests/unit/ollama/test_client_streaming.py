@@ -15,6 +15,7 @@ from ollama_lsp.ollama import (
     GenerateResponse,
     OllamaClient,
     OllamaTimeout,
+    OllamaUnreachable,
     ServerBusy,
 )
 from tests.unit.ollama.helpers import HOST, ControlledStream, chunk, final, make_client, ndjson
@@ -55,6 +56,19 @@ async def test_connection_dropped_midway_is_bad_response(
 
     api.post("/api/generate").respond(stream=Dropping())
     with pytest.raises(BadResponse, match="cut off or malformed"):
+        await client.generate("m", "x")
+
+
+async def test_connection_reset_midway_is_unreachable(
+    client: OllamaClient, api: respx.MockRouter
+) -> None:
+    class Resetting(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield ndjson(chunk("a"))
+            raise httpx.ReadError("connection reset by peer")
+
+    api.post("/api/generate").respond(stream=Resetting())
+    with pytest.raises(OllamaUnreachable, match="connection to .* broke"):
         await client.generate("m", "x")
 
 
