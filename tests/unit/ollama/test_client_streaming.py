@@ -68,7 +68,7 @@ async def test_connection_reset_midway_is_unreachable(
             raise httpx.ReadError("connection reset by peer")
 
     api.post("/api/generate").respond(stream=Resetting())
-    with pytest.raises(OllamaUnreachable, match="connection to .* broke"):
+    with pytest.raises(OllamaUnreachable, match=r"connection to .* broke"):
         await client.generate("m", "x")
 
 
