@@ -26,9 +26,10 @@ def cut_window(
 
     The current line is whole on both sides (unless it alone is longer than the budget of its
     side). Other lines are whole or absent. Unused suffix budget goes to the prefix. The
-    prefix starts on a line whose number is a multiple of ``anchor_lines``, so that when the
-    cursor moves a few lines the start does not move and the model's KV cache still holds
-    the prompt's beginning.
+    prefix starts on a line whose number is a multiple of a grid step (``anchor_lines`` at most,
+    a power of two, no more than a quarter of the prefix's lines), so that when the cursor moves
+    a few lines the start does not move and the model's KV cache still holds the prompt's
+    beginning.
     """
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = text.find("\n", offset)
@@ -50,8 +51,12 @@ def cut_window(
     start = text.find("\n", earliest - 1) + 1
     if start > line_start:
         return line_start, end
-    misalignment = text.count("\n", 0, start) % max(1, anchor_lines)
-    for _ in range(anchor_lines - misalignment if misalignment else 0):
+    # A coarse grid wastes at most a quarter of the prefix: powers of two keep it stable.
+    grid = 1
+    while grid * 2 <= min(anchor_lines, text.count("\n", start, offset) // 4):
+        grid *= 2
+    misalignment = text.count("\n", 0, start) % grid
+    for _ in range(grid - misalignment if misalignment else 0):
         if start >= line_start:
             break
         start = text.find("\n", start) + 1
