@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -23,12 +23,6 @@ from tests.unit.ollama.helpers import HOST, chunk, final, make_client, ndjson
 async def client() -> AsyncIterator[OllamaClient]:
     async with make_client() as c:
         yield c
-
-
-@pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=HOST) as router:
-        yield router
 
 
 def sent(route: respx.Route) -> dict[str, object]:

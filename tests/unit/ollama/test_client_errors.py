@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -29,12 +29,6 @@ from tests.unit.ollama.helpers import HOST, chunk, make_client, ndjson
 async def client() -> AsyncIterator[OllamaClient]:
     async with make_client(max_retries=0) as c:
         yield c
-
-
-@pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=HOST) as router:
-        yield router
 
 
 async def test_unknown_model_is_model_not_found(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 
 import httpx
@@ -18,7 +18,7 @@ from ollama_lsp.ollama import (
     OllamaUnreachable,
     ServerBusy,
 )
-from tests.unit.ollama.helpers import HOST, ControlledStream, chunk, final, make_client, ndjson
+from tests.unit.ollama.helpers import ControlledStream, chunk, final, make_client, ndjson
 
 BUSY = {"error": "server busy, please try again.  maximum pending requests exceeded"}
 
@@ -27,12 +27,6 @@ BUSY = {"error": "server busy, please try again.  maximum pending requests excee
 async def client() -> AsyncIterator[OllamaClient]:
     async with make_client(max_retries=2, first_token_timeout=5.0, read_timeout=5.0) as c:
         yield c
-
-
-@pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=HOST) as router:
-        yield router
 
 
 async def test_stream_cut_midway_is_bad_response(
