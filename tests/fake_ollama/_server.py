@@ -18,6 +18,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from ._app import build_app
 from ._config import EmulatorConfig
 from ._faults import Fault
+from ._real_model import LlamaCppEngine, real_model_missing
 from ._recording import Counters, RecordedRequest
 from ._scheduler import LoadedModel
 from ._scripted import Rule
@@ -86,6 +87,8 @@ class FakeOllama:
         self.host = host
         self.port = port
         self.state = FakeState(self.config)
+        if self.config.real_models:
+            self.state.add_real_engine(LlamaCppEngine(self.config.real_models))
         self._gate = _ConnectionGate()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -192,6 +195,18 @@ class FakeOllama:
 
     def clear_rules(self) -> None:
         self.state.scripted.clear_rules()
+
+    def use_real_model(self, name: str = "gemma3:270m", gguf: str = "") -> None:
+        """Serve ``name`` with llama-cpp-python (``gguf`` defaults to the gemma3 270M file).
+
+        Raises ``RuntimeError`` when the real-model extra is missing.
+        """
+        missing = real_model_missing()
+        if missing:
+            raise RuntimeError(missing)
+        engine = LlamaCppEngine({name: gguf})
+        self.config.real_models[name] = gguf
+        self.call(lambda: self.state.add_real_engine(engine))
 
     def configure(self, **values: Any) -> None:
         """Change :class:`EmulatorConfig` fields, e.g. ``tokens_per_second=50``."""

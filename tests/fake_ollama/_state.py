@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ._config import EmulatorConfig
 from ._faults import FaultBook
 from ._generation import Engine
+from ._real_model import LlamaCppEngine
 from ._recording import Counters, Recorder
 from ._scheduler import Scheduler
 from ._scripted import ScriptedEngine
@@ -33,7 +34,7 @@ class FakeState:
     faults: FaultBook = field(default_factory=FaultBook)
     store: ModelStore = field(default_factory=ModelStore)
     connections: ConnectionControl = field(default_factory=ConnectionControl)
-    real_engines: list[Engine] = field(default_factory=list)
+    real_engines: list[LlamaCppEngine] = field(default_factory=list)
     scheduler: Scheduler = field(init=False)
     scripted: ScriptedEngine = field(init=False)
     initial_config: EmulatorConfig = field(init=False)
@@ -42,7 +43,19 @@ class FakeState:
         self.initial_config = copy.deepcopy(self.config)
         self.scheduler = Scheduler(self.config, self.counters)
         self.scripted = ScriptedEngine(self.config)
+        self._install_all()
+
+    def _install_all(self) -> None:
         self.store.install_catalog(self.config.pulled)
+        for engine in self.real_engines:
+            for name, spec in engine.specs.values():
+                self.store.install(name, spec)
+
+    def add_real_engine(self, engine: LlamaCppEngine) -> None:
+        """Serve ``engine``'s models with it (installed now and after every reset)."""
+        self.real_engines.append(engine)
+        for name, spec in engine.specs.values():
+            self.store.install(name, spec)
 
     def counters(self) -> Counters:
         return self.recorder.counters
@@ -61,7 +74,7 @@ class FakeState:
         self.store.models.clear()
         self.store.blobs.clear()
         self.store.partial.clear()
-        self.store.install_catalog(self.config.pulled)
+        self._install_all()
         self.scripted.clear_rules()
         self.faults.clear()
         self.recorder.clear()
