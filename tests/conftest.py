@@ -1,4 +1,5 @@
-"""Shared fixtures: ``fake_ollama`` (one emulator per test) and ``fake_ollama_module``."""
+"""Shared fixtures: the Ollama emulator (``fake_ollama`` and friends), and the skip rule for
+tests marked ``real_model``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fake_ollama import FakeOllama
+from tests.fake_ollama import FakeOllama, real_model_missing
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``@pytest.mark.real_model`` tests, with the reason, where the extra is missing."""
+    reason = real_model_missing()
+    if reason is None:
+        return
+    for item in items:
+        if item.get_closest_marker("real_model") is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture
@@ -18,14 +29,14 @@ def fake_ollama() -> Iterator[FakeOllama]:
 
 @pytest.fixture(scope="module")
 def fake_ollama_module() -> Iterator[FakeOllama]:
-    """One emulator for a whole module, reset to its starting state after each test that
-    uses it."""
+    """One emulator for a whole module (state carries over between tests)."""
     with FakeOllama() as fake:
         yield fake
 
 
 @pytest.fixture
 def fake_ollama_shared(fake_ollama_module: FakeOllama) -> Iterator[FakeOllama]:
-    """The module's emulator, reset after the test (cheaper than a new one per test)."""
+    """The module's emulator, reset to its starting state after the test: cheaper than a new
+    one per test."""
     yield fake_ollama_module
     fake_ollama_module.reset()

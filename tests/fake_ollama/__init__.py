@@ -10,6 +10,8 @@ from ._config import GIB, EmulatorConfig
 from ._faults import Fault
 from ._fim import FimParts, parse_fim
 from ._generation import GenerationRequest
+from ._process import FakeOllamaProcess
+from ._real_model import real_model_missing
 from ._recording import Counters, RecordedRequest
 from ._scripted import Rule
 from ._server import FakeOllama
@@ -21,6 +23,7 @@ __all__ = [
     "Counters",
     "EmulatorConfig",
     "FakeOllama",
+    "FakeOllamaProcess",
     "Fault",
     "FimParts",
     "GenerationRequest",
@@ -28,4 +31,5 @@ __all__ = [
     "RecordedRequest",
     "Rule",
     "parse_fim",
+    "real_model_missing",
 ]

@@ -20,7 +20,7 @@ from typing import Any
 from ._catalog import ModelSpec
 from ._generation import GenerationRequest, GenerationStats, StopFilter
 from ._names import ModelName, parse_name
-from ._templates import FIM_LAYOUTS, TEMPLATES, PromptTemplate
+from ._templates import FIM_LAYOUTS, TEMPLATES, PromptTemplate, fim_go_template
 
 __all__ = ["LlamaCppEngine", "default_gguf", "real_model_missing"]
 
@@ -65,10 +65,7 @@ def _spec_from_gguf(name: ModelName, path: str) -> ModelSpec:
         chat = TEMPLATES["gemma3"] if arch.startswith("gemma") else TEMPLATES["zephyr"]
         # FIM goes to the model as plain text with codellama's markers (no FIM tokens here).
         fim = FIM_LAYOUTS["codellama"]
-        go = (
-            f"{{{{- if .Suffix }}}}{fim.before_prefix}{{{{ .Prompt }}}}{fim.before_suffix}"
-            f"{{{{ .Suffix }}}}{fim.before_middle}\n{{{{- else }}}}{chat.go_template}\n{{{{- end }}}}"
-        )
+        go = fim_go_template(fim, chat.go_template)
         TEMPLATES[template_name] = PromptTemplate(
             template_name, go, fim, chat.render_chat, chat.stop
         )

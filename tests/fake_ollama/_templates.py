@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FIM_LAYOUTS", "TEMPLATES", "FimLayout", "PromptTemplate"]
+__all__ = ["FIM_LAYOUTS", "TEMPLATES", "FimLayout", "PromptTemplate", "fim_go_template"]
 
 Message = Mapping[str, Any]
 
@@ -124,7 +124,8 @@ class PromptTemplate:
         return self.render_chat(messages)
 
 
-def _fim_go(layout: FimLayout, otherwise: str) -> str:
+def fim_go_template(layout: FimLayout, otherwise: str) -> str:
+    """A Go template that renders FIM with ``layout`` when there is a suffix."""
     return (
         f"{{{{- if .Suffix }}}}{layout.before_prefix}{{{{ .Prompt }}}}{layout.before_suffix}"
         f"{{{{ .Suffix }}}}{layout.before_middle}\n{{{{- else }}}}{otherwise}\n{{{{- end }}}}"
@@ -139,7 +140,7 @@ _GO_CHATML = (
 TEMPLATES: dict[str, PromptTemplate] = {
     "codellama-code": PromptTemplate(
         "codellama-code",
-        _fim_go(FIM_LAYOUTS["codellama"], "{{ .Prompt }}"),
+        fim_go_template(FIM_LAYOUTS["codellama"], "{{ .Prompt }}"),
         FIM_LAYOUTS["codellama"],
         _plain,
         ("<EOT>",),
@@ -168,14 +169,14 @@ TEMPLATES: dict[str, PromptTemplate] = {
     ),
     "qwen-coder": PromptTemplate(
         "qwen-coder",
-        _fim_go(FIM_LAYOUTS["fim_pipe"], _GO_CHATML),
+        fim_go_template(FIM_LAYOUTS["fim_pipe"], _GO_CHATML),
         FIM_LAYOUTS["fim_pipe"],
         _chatml,
         ("<|im_start|>", "<|im_end|>", "<|endoftext|>"),
     ),
     "deepseek-coder": PromptTemplate(
         "deepseek-coder",
-        _fim_go(
+        fim_go_template(
             FIM_LAYOUTS["deepseek"],
             "{{ .System }}\n### Instruction:\n{{ .Prompt }}\n### Response:\n",
         ),
@@ -185,14 +186,14 @@ TEMPLATES: dict[str, PromptTemplate] = {
     ),
     "starcoder2": PromptTemplate(
         "starcoder2",
-        _fim_go(FIM_LAYOUTS["starcoder"], "{{ .Prompt }}"),
+        fim_go_template(FIM_LAYOUTS["starcoder"], "{{ .Prompt }}"),
         FIM_LAYOUTS["starcoder"],
         _plain,
         ("<file_sep>", "<|endoftext|>"),
     ),
     "codegemma": PromptTemplate(
         "codegemma",
-        _fim_go(
+        fim_go_template(
             FIM_LAYOUTS["fim_pipe"],
             "<start_of_turn>user\n{{ .Prompt }}<end_of_turn>\n<start_of_turn>model\n",
         ),
