@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from cachetools import LRUCache
+
 from ollama_lsp.context._edits import edit_snippets
 from ollama_lsp.context._exclusion import is_excluded, relative_path
 from ollama_lsp.context._similarity import RankedWindow, SimilarityIndex, identifiers
@@ -33,7 +35,8 @@ class ContextBuilder:
         max_snippets: int = 4,
         max_recent_edits: int = 3,
         min_similarity: float = 0.1,
-        query_lines: int = 20,
+        query_lines: int = 16,
+        query_block: int = 8,
         anchor_lines: int = 16,
         similarity: SimilarityIndex | None = None,
     ) -> None:
@@ -46,6 +49,10 @@ class ContextBuilder:
         self.max_recent_edits = max_recent_edits
         self.min_similarity = min_similarity
         self.query_lines = query_lines
+        self.query_block = max(1, query_block)
+        # Per document, the windows chosen last time: kept while they stay nearly as good, so
+        # that moving the cursor does not reshuffle the beginning of the prompt.
+        self._last_choice: LRUCache[str, tuple[RankedWindow, ...]] = LRUCache(64)
         self.anchor_lines = anchor_lines
         self.similarity = similarity or SimilarityIndex()
 
@@ -136,9 +143,19 @@ class ContextBuilder:
         ranked = self.similarity.rank(
             self._query(document.text, offset), others, min_score=self.min_similarity
         )
+        if not ranked:
+            return ()
+        still_good = {
+            (w.uri, w.start_line, w.text): w for w in ranked if w.score >= ranked[0].score / 2
+        }
+        previous = [
+            still_good[key]
+            for w in self._last_choice.get(document.uri, ())
+            if (key := (w.uri, w.start_line, w.text)) in still_good
+        ]
         chosen: list[RankedWindow] = []
         seen: set[str] = set()
-        for window in ranked:
+        for window in (*previous, *ranked):
             size = len(window.text) + len(window.uri)
             body = window.text.strip()
             if (
@@ -153,32 +170,29 @@ class ContextBuilder:
             budget -= size
             if len(chosen) == self.max_snippets:
                 break
+        self._last_choice[document.uri] = tuple(chosen)
         chosen.sort(key=lambda w: (relative_path(w.uri, self.workspace_root), w.start_line))
         return tuple(
             Snippet(relative_path(w.uri, self.workspace_root), w.text, w.score) for w in chosen
         )
 
     def _query(self, text: str, offset: int) -> frozenset[str]:
-        """Identifiers of the lines above the cursor line and a few below it.
+        """Identifiers of the lines around the cursor's block of ``query_block`` lines.
 
-        The cursor line itself is left out, so typing along it does not change which snippets
-        are chosen (and so the prompt's beginning stays the same).
+        The block itself is left out (``query_lines`` above it, a quarter of that below it), so
+        moving or typing within the block does not change which snippets are chosen, and the
+        prompt's beginning stays the same. Documents shorter than a block are short enough for
+        that not to matter: their query is the lines above the cursor.
         """
-        line_start = text.rfind("\n", 0, offset) + 1
-        start = line_start
-        for _ in range(self.query_lines):
-            if start == 0:
-                break
-            start = text.rfind("\n", 0, start - 1) + 1
-        line_end = text.find("\n", offset)
-        below = ""
-        if line_end >= 0:
-            stop = line_end
-            for _ in range(self.query_lines // 4):
-                found = text.find("\n", stop + 1)
-                stop = len(text) if found < 0 else found
-            below = text[line_end:stop]
-        return identifiers(text[start:line_start] + below)
+        line = text.count("\n", 0, offset)
+        block_start = line - line % self.query_block
+        lines = text.split("\n", block_start + self.query_block + self.query_lines // 4)
+        # In the file's first block there is nothing above it: use the lines above the cursor.
+        above = lines[max(0, block_start - self.query_lines) : block_start] or lines[:line]
+        below = lines[block_start + self.query_block : block_start + self.query_block * 2][
+            : self.query_lines // 4
+        ]
+        return identifiers("\n".join(above + below))
 
 
 def _overlaps(a: RankedWindow, b: RankedWindow) -> bool:

@@ -156,7 +156,7 @@ class SimilarityIndex:
         scored.sort(key=lambda s: (-s[0], s[1], s[2].start_line))
         ranked = tuple(
             RankedWindow(uri, window.start_line, window.end_line, score, index.text(window))
-            for score, uri, window, index in scored[:64]
+            for score, uri, window, index in scored[:256]
         )
         self._rankings[cache_key] = ranked
         return ranked

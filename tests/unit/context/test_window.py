@@ -26,17 +26,18 @@ def test_window_keeps_whole_lines_and_budget(
     start, end = cut_window(text, offset, prefix_chars, suffix_chars, anchor_lines=anchor)
     line_start, line_end = _line_bounds(text, offset)
     assert 0 <= start <= offset <= end <= len(text)
+    leftover = max(0, suffix_chars - (end - offset))  # unused suffix budget moves to the prefix
     # The current line is whole unless it alone is over the budget of its side.
-    if offset - line_start <= prefix_chars + suffix_chars:
+    if offset - line_start <= prefix_chars + leftover:
         assert start <= line_start
     if line_end - offset <= suffix_chars:
         assert end >= line_end
     # Lines other than the current one are whole.
     assert start == 0 or text[start - 1] == "\n" or start > line_start
     assert end == len(text) or text[end] == "\n" or end < line_end
-    # Within budget (unused suffix budget moves to the prefix).
-    if start <= line_start and start != line_start:
-        assert offset - start <= prefix_chars + suffix_chars - min(suffix_chars, end - offset)
+    # Within budget.
+    if start < line_start:
+        assert offset - start <= prefix_chars + leftover
     if end > line_end:
         assert end - offset <= suffix_chars
 
