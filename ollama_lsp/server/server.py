@@ -14,7 +14,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
@@ -26,10 +26,16 @@ from ollama_lsp.server.progress import ProgressHandle, work_progress
 from ollama_lsp.server.settings import SettingProblem, Settings
 from ollama_lsp.server.status import StatusReporter
 
+if TYPE_CHECKING:
+    from ollama_lsp.completion.pipeline import CompletionPipeline
+    from ollama_lsp.ollama import OllamaClient
+    from ollama_lsp.providers import AiProvider
+
 __all__ = [
     "OllamaLanguageServer",
     "OllamaProtocol",
     "SettingsListener",
+    "ShutdownHook",
     "guarded",
     "guarded_notification",
 ]
@@ -39,6 +45,7 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 SettingsListener = Callable[[Settings, Settings], Awaitable[None] | None]
+ShutdownHook = Callable[["OllamaLanguageServer"], Awaitable[None]]
 
 
 class OllamaProtocol(LanguageServerProtocol):
@@ -78,14 +85,17 @@ class OllamaLanguageServer(LanguageServer):
         )
         self.settings = Settings()
         self.init_options: Any = None
-        self.client: Any = None
-        self.provider: Any = None
+        self.client: OllamaClient | None = None
+        self.provider: AiProvider | None = None
         self.store: Any = None
-        self.pipeline: Any = None
+        self.pipeline: CompletionPipeline | None = None
         self.status = StatusReporter(self)
         self._settings_listeners: list[SettingsListener] = []
+        self._shutdown_hooks: list[ShutdownHook] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reported_errors: set[str] = set()
+        #: Set once the first settings are applied; requests before that wait for it.
+        self.ready = asyncio.Event()
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -93,6 +103,20 @@ class OllamaLanguageServer(LanguageServer):
         """Call ``listener(new, old)`` whenever the settings change (usable as a decorator)."""
         self._settings_listeners.append(listener)
         return listener
+
+    def on_shutdown(self, hook: ShutdownHook) -> ShutdownHook:
+        """Await ``hook(server)`` on ``shutdown`` (usable as a decorator)."""
+        self._shutdown_hooks.append(hook)
+        return hook
+
+    async def shutdown_features(self) -> None:
+        """Run the shutdown hooks, then stop the background tasks."""
+        for hook in self._shutdown_hooks:
+            try:
+                await hook(self)
+            except Exception:
+                log.exception("a shutdown hook failed")
+        await self.cancel_background()
 
     async def apply_settings(
         self, settings: Settings, problems: list[SettingProblem] | None = None
@@ -103,7 +127,7 @@ class OllamaLanguageServer(LanguageServer):
             self.status.show(f"ollama-lsp: invalid settings: {lines}.", types.MessageType.Warning)
             log.warning("invalid settings: %s", lines)
         old, self.settings = self.settings, settings
-        if old == settings and self.provider is not None:
+        if old == settings and self.ready.is_set():
             return
         for listener in list(self._settings_listeners):
             try:
@@ -112,6 +136,7 @@ class OllamaLanguageServer(LanguageServer):
                     await result
             except Exception:
                 log.exception("a settings listener failed")
+        self.ready.set()
 
     # -- tasks and progress -----------------------------------------------------------------
 

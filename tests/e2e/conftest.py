@@ -77,3 +77,43 @@ def open_document(
             )
         )
     )
+
+
+def settings_for(
+    url: str, model: str = "qwen2.5-coder:1.5b-base", **completion: Any
+) -> dict[str, Any]:
+    """Settings pointing the server at the emulator at ``url``; no debounce unless given."""
+    return {
+        "endpoints": [url],
+        "completion": {"model": model, "debounce": {"minMs": 0, "maxMs": 0}, **completion},
+    }
+
+
+def inline_params(
+    uri: str,
+    line: int,
+    character: int,
+    *,
+    invoked: bool = True,
+    token: types.ProgressToken | None = None,
+) -> types.InlineCompletionParams:
+    kind = (
+        types.InlineCompletionTriggerKind.Invoked
+        if invoked
+        else types.InlineCompletionTriggerKind.Automatic
+    )
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=character),
+        context=types.InlineCompletionContext(trigger_kind=kind),
+        work_done_token=token,
+    )
+
+
+def generations(fake: Any) -> list[Any]:
+    """Generate requests that asked for text (not the empty-prompt model loads)."""
+    return [
+        r
+        for r in fake.requests_to("/api/generate")
+        if isinstance(r.body, dict) and (r.body.get("prompt") or r.body.get("suffix"))
+    ]

@@ -17,7 +17,10 @@ __all__ = ["FEATURES", "register_features"]
 
 FEATURES: tuple[str, ...] = (
     "lifecycle",
+    "backend",
     "documents",
+    "inline_completion",
+    "completion",
 )
 
 

@@ -80,4 +80,4 @@ def register(server: OllamaLanguageServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: OllamaLanguageServer, params: None) -> None:
-        await ls.cancel_background()
+        await ls.shutdown_features()

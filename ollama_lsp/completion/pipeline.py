@@ -1,0 +1,412 @@
+"""From a cursor position to a suggestion, spending as few generations as possible.
+
+Order of business for each request:
+
+1. **Typed-through cache**: the user is typing the first characters of a suggestion already
+   made; the rest comes from :class:`SuggestionCache` with no backend call.
+2. **In-flight reuse**: a generation for this document is still running and what the user has
+   typed since it started agrees with its output so far; wait for it instead of restarting.
+3. **Debounce** (automatic triggers only): wait until the user pauses, as learned by
+   :class:`AdaptiveDebounce`; a newer request for the same document wins.
+4. **Generate**: context -> family prompt -> ``provider.complete_code`` with an early-stop
+   predicate -> post-processing; the result is cached for typing through.
+
+One generation per document at a time. A generation dies at once (its stream is closed, so
+Ollama stops) when no request waits for it any more, unless the document changed in a way that
+agrees with its output: then it is kept so the next request can reuse it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from ollama_lsp.completion.cache import Anchor, SuggestionCache
+from ollama_lsp.completion.debounce import AdaptiveDebounce
+from ollama_lsp.completion.postprocess import (
+    is_multiline_position,
+    make_stop_predicate,
+    postprocess,
+)
+from ollama_lsp.context import CodeContext, ContextBuilder, Document, EditTracker, is_excluded
+from ollama_lsp.families import build_prompt, family_for
+from ollama_lsp.ollama import AiError
+from ollama_lsp.providers import AiProvider, CompletionResult
+
+__all__ = [
+    "CompletionPipeline",
+    "CompletionRequest",
+    "PipelineObserver",
+    "PipelineSettings",
+    "PipelineStats",
+    "Suggestion",
+]
+
+log = logging.getLogger(__name__)
+
+#: Tokens kept free in the context window besides the generated ones (template, BOS, ...).
+_PROMPT_MARGIN = 64
+
+
+class DebounceBounds(Protocol):
+    @property
+    def min_ms(self) -> int: ...
+    @property
+    def max_ms(self) -> int: ...
+
+
+class PipelineSettings(Protocol):
+    """The settings the pipeline reads (``server.settings.CompletionSettings`` has them)."""
+
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def num_ctx(self) -> int: ...
+    @property
+    def max_tokens(self) -> int: ...
+    @property
+    def temperature(self) -> float: ...
+    @property
+    def multiline(self) -> str: ...
+    @property
+    def debounce(self) -> DebounceBounds: ...
+    @property
+    def languages(self) -> tuple[str, ...]: ...
+    @property
+    def disabled_languages(self) -> tuple[str, ...]: ...
+    @property
+    def exclude(self) -> tuple[str, ...]: ...
+    @property
+    def cache_size(self) -> int: ...
+    @property
+    def context_files(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionRequest:
+    """One request: the document as it is now and the cursor as a Python string index."""
+
+    document: Document
+    offset: int
+    open_documents: Sequence[Document] = ()
+    invoked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """Text to insert at the cursor, and where it came from."""
+
+    text: str
+    source: Literal["model", "cache", "inflight"]
+
+
+class PipelineObserver(Protocol):
+    """What the pipeline tells the outside world (the server turns it into status)."""
+
+    def generation_started(self, model: str) -> None: ...
+
+    def generation_finished(self, model: str, tokens_per_second: float | None) -> None: ...
+
+    def succeeded(self) -> None: ...
+
+    def failed(self, error: AiError, model: str) -> None: ...
+
+
+@dataclass(slots=True)
+class PipelineStats:
+    """Counters for benchmarks and the status command."""
+
+    requests: int = 0
+    generations: int = 0
+    cache_hits: int = 0
+    inflight_reuses: int = 0
+    superseded: int = 0
+    cancelled_generations: int = 0
+
+
+@dataclass(eq=False)
+class _Generation:
+    """A running generation for one document, started at ``anchor``."""
+
+    uri: str
+    anchor: Anchor
+    task: asyncio.Task[str] = field(init=False)
+    partial: str = ""
+    kept: bool = False
+    waiters: int = 0
+
+    def agrees_with(self, typed: str) -> bool:
+        """Could the output still continue what the user typed since the start?"""
+        if not typed:
+            return True
+        if not self.partial:
+            return False  # nothing to compare yet: restarting costs no more than waiting
+        return self.partial.startswith(typed) or typed.startswith(self.partial)
+
+
+class CompletionPipeline:
+    """Debounce, cancellation, typed-through cache and in-flight reuse around a provider."""
+
+    def __init__(
+        self,
+        provider: AiProvider | None,
+        settings: PipelineSettings,
+        *,
+        observer: PipelineObserver | None = None,
+        workspace_root: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.provider = provider
+        self.settings = settings
+        self.observer = observer
+        self.workspace_root = workspace_root
+        self.debounce = AdaptiveDebounce(
+            self.settings.debounce.min_ms, self.settings.debounce.max_ms, clock=clock
+        )
+        self.cache = SuggestionCache(self.settings.cache_size)
+        self.edits = EditTracker()
+        self.stats = PipelineStats()
+        self._generations: dict[str, _Generation] = {}
+        self._tickets: dict[str, int] = {}
+        self._builders: dict[int, ContextBuilder] = {}
+
+    def configure(
+        self,
+        settings: PipelineSettings,
+        provider: AiProvider | None,
+        workspace_root: str | None = None,
+    ) -> None:
+        """Adopt new settings or a new provider; running generations are stopped."""
+        if provider is not self.provider or settings.model != self.settings.model:
+            self.cancel_all()
+            self.cache = SuggestionCache(settings.cache_size)
+        self.provider = provider
+        self.settings = settings
+        self.workspace_root = workspace_root
+        self.debounce.configure(settings.debounce.min_ms, settings.debounce.max_ms)
+        self.cache.resize(settings.cache_size)
+        self._builders.clear()
+
+    # -- document events -------------------------------------------------------------------
+
+    def document_opened(self, uri: str) -> None:
+        self._tickets.setdefault(uri, 0)
+
+    def document_changed(self, uri: str, text: str, changes: Iterable[Any] = ()) -> None:
+        """A keystroke: learn the rhythm, keep or kill the generation running for ``uri``."""
+        self.debounce.note_edit()
+        self.edits.record(uri, changes)
+        gen = self._generations.get(uri)
+        if gen is None or gen.task.done():
+            return
+        typed = gen.anchor.inserted(text)
+        if typed is not None and gen.agrees_with(typed):
+            gen.kept = True
+        else:
+            self._cancel(gen)
+
+    def document_closed(self, uri: str) -> None:
+        gen = self._generations.pop(uri, None)
+        if gen is not None:
+            self._cancel(gen)
+        self._tickets.pop(uri, None)
+        self.cache.forget(uri)
+        self.edits.forget(uri)
+
+    def cancel_all(self) -> None:
+        for gen in list(self._generations.values()):
+            self._cancel(gen)
+        self._generations.clear()
+
+    # -- requests --------------------------------------------------------------------------
+
+    def enabled_for(self, document: Document) -> bool:
+        """Completion is on for this language and the document is not excluded."""
+        s = self.settings
+        language = document.language_id
+        if not s.enabled or language in s.disabled_languages:
+            return False
+        if "*" not in s.languages and language not in s.languages:
+            return False
+        return not is_excluded(document.uri, s.exclude)
+
+    async def complete(self, request: CompletionRequest) -> Suggestion | None:
+        """A suggestion for ``request``, or ``None`` (nothing useful, superseded, disabled)."""
+        self.stats.requests += 1
+        document, offset = request.document, request.offset
+        uri, text = document.uri, document.text
+        if self.provider is None or not self.enabled_for(document):
+            return None
+
+        cached = self.cache.get(uri, text, offset)
+        if cached:
+            self.stats.cache_hits += 1
+            return Suggestion(cached, "cache")
+
+        gen = self._generations.get(uri)
+        if gen is not None and not gen.task.done():
+            typed = gen.anchor.typed(text, offset)
+            if typed is not None and gen.agrees_with(typed):
+                await self._wait(gen)
+                cached = self.cache.get(uri, text, offset)
+                if cached:
+                    self.stats.inflight_reuses += 1
+                    return Suggestion(cached, "inflight")
+            else:
+                self._cancel(gen)
+
+        ticket = self._tickets.get(uri, 0) + 1
+        self._tickets[uri] = ticket
+        if not request.invoked and not await self._debounced(uri, ticket):
+            self.stats.superseded += 1
+            return None
+
+        gen = self._start(request)
+        suggestion = await self._wait(gen)
+        return Suggestion(suggestion, "model") if suggestion else None
+
+    async def _debounced(self, uri: str, ticket: int) -> bool:
+        """Wait for a typing pause; False when a newer request for ``uri`` came meanwhile."""
+        while self._tickets.get(uri) == ticket:
+            remaining = self.debounce.remaining()
+            if remaining <= 0:
+                return True
+            await asyncio.sleep(remaining)
+        return False
+
+    def _start(self, request: CompletionRequest) -> _Generation:
+        uri = request.document.uri
+        old = self._generations.get(uri)
+        if old is not None:
+            self._cancel(old)
+        gen = _Generation(uri, Anchor.at(request.document.text, request.offset))
+        gen.task = asyncio.get_running_loop().create_task(
+            self._generate(gen, request), name=f"generate {uri}"
+        )
+        gen.task.add_done_callback(lambda _: self._forget(gen))
+        self._generations[uri] = gen
+        self.stats.generations += 1
+        return gen
+
+    async def _wait(self, gen: _Generation) -> str:
+        """Wait for ``gen`` as one of its requests; the last request to leave stops it."""
+        gen.waiters += 1
+        try:
+            return await asyncio.shield(gen.task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
+            return ""  # the generation was stopped (superseded), not this request
+        finally:
+            gen.waiters -= 1
+            if gen.waiters == 0 and not gen.kept and not gen.task.done():
+                self._cancel(gen)
+
+    def _cancel(self, gen: _Generation) -> None:
+        if not gen.task.done():
+            gen.task.cancel()
+            self.stats.cancelled_generations += 1
+        if self._generations.get(gen.uri) is gen:
+            del self._generations[gen.uri]
+
+    def _forget(self, gen: _Generation) -> None:
+        if self._generations.get(gen.uri) is gen:
+            del self._generations[gen.uri]
+
+    # -- one generation --------------------------------------------------------------------
+
+    async def _generate(self, gen: _Generation, request: CompletionRequest) -> str:
+        """Run one generation; errors are reported to the observer and give ``""``."""
+        assert self.provider is not None
+        provider, settings = self.provider, self.settings
+        model = settings.model
+        if self.observer:
+            self.observer.generation_started(model)
+        tokens_per_second: float | None = None
+        try:
+            capabilities = await provider.capabilities(model)
+            context = self._builder(capabilities.context_window).build(
+                request.document,
+                request.offset,
+                request.open_documents,
+                self.edits.recent(),
+            )
+            if context is None:
+                return ""
+            multiline = self._multiline(context)
+            prompt = build_prompt(model, context, capabilities.fim)
+            stop_early = make_stop_predicate(context, multiline=multiline)
+
+            def should_stop(text: str) -> bool:
+                gen.partial = text
+                return stop_early(text)
+
+            result: CompletionResult = await provider.complete_code(
+                prompt,
+                model=model,
+                options=self._options(multiline),
+                should_stop=should_stop,
+            )
+            if self.observer:
+                self.observer.succeeded()
+            if result.metrics is not None:
+                tokens_per_second = result.metrics.tokens_per_second
+            text = postprocess(result.text, context, multiline=multiline)
+            self.cache.put(gen.uri, gen.anchor, text)
+            return text
+        except AiError as exc:
+            log.info("completion failed: %s", exc.message)
+            if self.observer:
+                self.observer.failed(exc, model)
+            return ""
+        finally:
+            if self.observer:
+                self.observer.generation_finished(model, tokens_per_second)
+
+    def _builder(self, context_window: int | None) -> ContextBuilder:
+        """A context builder whose budget fits the model's window and the settings."""
+        s = self.settings
+        family = family_for(s.model)
+        window = min(
+            s.num_ctx,
+            context_window or s.num_ctx,
+            family.context_length if family is not None else s.num_ctx,
+        )
+        budget = max(256, window - s.max_tokens - _PROMPT_MARGIN)
+        builder = self._builders.get(budget)
+        if builder is None:
+            builder = ContextBuilder(
+                max_tokens=budget,
+                exclude_globs=s.exclude,
+                workspace_root=self.workspace_root,
+                max_snippets=s.context_files,
+            )
+            self._builders = {budget: builder}
+        return builder
+
+    def _multiline(self, context: CodeContext) -> bool:
+        mode = self.settings.multiline
+        if mode != "auto":
+            return mode == "always"
+        return is_multiline_position(context)
+
+    def _options(self, multiline: bool) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "num_ctx": s.num_ctx,  # constant: a different value makes Ollama reload the model
+            "num_predict": s.max_tokens if multiline else min(s.max_tokens, 64),
+            "temperature": s.temperature,
+        }
+
+    async def aclose(self) -> None:
+        tasks = [g.task for g in self._generations.values()]
+        self.cancel_all()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)

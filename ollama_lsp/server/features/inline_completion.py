@@ -1,0 +1,40 @@
+"""``textDocument/inlineCompletion`` (LSP 3.18): the suggestion as ghost text at the cursor."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from ollama_lsp.server.server import OllamaLanguageServer, guarded
+from ollama_lsp.server.suggest import suggest
+
+__all__ = ["register"]
+
+
+def register(server: OllamaLanguageServer) -> None:
+    # pygls advertises inlineCompletionProvider only when the feature has options.
+    @server.feature(
+        types.TEXT_DOCUMENT_INLINE_COMPLETION,
+        types.InlineCompletionOptions(work_done_progress=True),
+    )
+    @guarded
+    async def inline_completion(
+        ls: OllamaLanguageServer, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList | None:
+        invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+        answer = await suggest(
+            ls,
+            params.text_document.uri,
+            params.position,
+            invoked=invoked,
+            work_done_token=params.work_done_token,
+        )
+        if answer is None:
+            return None
+        at = answer.cursor.position
+        return types.InlineCompletionList(
+            items=[
+                types.InlineCompletionItem(
+                    insert_text=answer.suggestion.text, range=types.Range(start=at, end=at)
+                )
+            ]
+        )

@@ -1,0 +1,250 @@
+"""The pipeline against a mocked Ollama (HTTP edge only): cache, reuse, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import attrs
+import httpx
+import pytest
+import respx
+
+from ollama_lsp.completion.pipeline import CompletionPipeline, CompletionRequest
+from ollama_lsp.context import Document
+from ollama_lsp.ollama import AiError, OllamaClient
+from ollama_lsp.providers import OllamaProvider
+from ollama_lsp.server.settings import CompletionSettings, DebounceSettings
+from tests.unit.ollama.helpers import HOST, chunk, final, make_client
+
+MODEL = "qwen2.5-coder:1.5b-base"
+SHOW = {
+    "template": "{{ if .Suffix }}<|fim_prefix|>{{ .Prompt }}<|fim_suffix|>{{ .Suffix }}"
+    "<|fim_middle|>{{ else }}{{ .Prompt }}{{ end }}",
+    "model_info": {"general.architecture": "qwen2", "qwen2.context_length": 32768},
+    "capabilities": ["completion", "insert"],
+}
+URI = "file:///project/add.py"
+TEXT = "def add(a, b):\n    \n"
+CURSOR = TEXT.index("    \n") + 4
+
+
+class PacedStream(httpx.AsyncByteStream):
+    """Generate chunks, one every ``gap`` seconds; records when the client closes it early."""
+
+    def __init__(self, tokens: list[str], gap: float, first_sent: asyncio.Event) -> None:
+        self.tokens = tokens
+        self.gap = gap
+        self.first_sent = first_sent
+        self.sent = 0
+        self.closed_early = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            for token in self.tokens:
+                yield json.dumps(chunk(token, MODEL)).encode() + b"\n"
+                self.sent += 1
+                self.first_sent.set()
+                await asyncio.sleep(self.gap)
+            yield json.dumps(final(MODEL)).encode() + b"\n"
+        except GeneratorExit:
+            self.closed_early = True
+            raise
+
+    async def aclose(self) -> None:
+        if self.sent < len(self.tokens):
+            self.closed_early = True
+
+
+class Backend:
+    """A mocked Ollama answering /api/show and streaming /api/generate."""
+
+    def __init__(self, router: respx.MockRouter) -> None:
+        self.tokens = ["return", " a", " +", " b"]
+        self.gap = 0.0
+        self.streams: list[PacedStream] = []
+        self.prompts: list[dict[str, Any]] = []
+        self.requested = asyncio.Event()
+        self.first_sent = asyncio.Event()
+        router.post("/api/show").respond(json=SHOW)
+        router.post("/api/generate").mock(side_effect=self.generate)
+
+    def generate(self, request: httpx.Request) -> httpx.Response:
+        self.prompts.append(json.loads(request.content))
+        stream = PacedStream(self.tokens, self.gap, self.first_sent)
+        self.streams.append(stream)
+        self.requested.set()
+        return httpx.Response(200, stream=stream)
+
+
+class Events:
+    def __init__(self) -> None:
+        self.failures: list[AiError] = []
+        self.started = 0
+
+    def generation_started(self, model: str) -> None:
+        self.started += 1
+
+    def generation_finished(self, model: str, tokens_per_second: float | None) -> None:
+        pass
+
+    def succeeded(self) -> None:
+        pass
+
+    def failed(self, error: AiError, model: str) -> None:
+        self.failures.append(error)
+
+
+@pytest.fixture
+def backend() -> Iterator[Backend]:
+    with respx.mock(base_url=HOST, assert_all_called=False) as router:
+        yield Backend(router)
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[OllamaClient]:
+    async with make_client(max_retries=0) as c:
+        yield c
+
+
+def settings(**changes: Any) -> CompletionSettings:
+    return attrs.evolve(
+        CompletionSettings(model=MODEL, debounce=DebounceSettings(min_ms=0, max_ms=0)),
+        **changes,
+    )
+
+
+def make_pipeline(client: OllamaClient, **changes: Any) -> tuple[CompletionPipeline, Events]:
+    events = Events()
+    pipeline = CompletionPipeline(OllamaProvider(client), settings(**changes), observer=events)
+    return pipeline, events
+
+
+def request(text: str, offset: int, *, invoked: bool = False) -> CompletionRequest:
+    return CompletionRequest(Document(URI, text, "python", 1), offset, invoked=invoked)
+
+
+def type_at(pipeline: CompletionPipeline, text: str, offset: int, chars: str) -> str:
+    new = text[:offset] + chars + text[offset:]
+    pipeline.document_changed(URI, new)
+    return new
+
+
+async def test_a_suggestion_comes_from_the_model_with_a_fim_prompt(
+    backend: Backend, client: OllamaClient
+) -> None:
+    pipeline, _ = make_pipeline(client)
+    suggestion = await pipeline.complete(request(TEXT, CURSOR))
+    assert suggestion is not None
+    assert (suggestion.text, suggestion.source) == ("return a + b", "model")
+    body = backend.prompts[0]
+    assert body["model"] == MODEL
+    assert "def add(a, b):" in body["prompt"] + body.get("suffix", "")
+    assert body["options"]["num_ctx"] == 4096
+
+
+async def test_typing_through_a_suggestion_makes_no_backend_call(
+    backend: Backend, client: OllamaClient
+) -> None:
+    pipeline, _ = make_pipeline(client)
+    await pipeline.complete(request(TEXT, CURSOR))
+    text = type_at(pipeline, TEXT, CURSOR, "ret")
+    suggestion = await pipeline.complete(request(text, CURSOR + 3))
+    assert suggestion is not None
+    assert (suggestion.text, suggestion.source) == ("urn a + b", "cache")
+    assert len(backend.prompts) == 1
+
+
+async def test_a_cancelled_request_closes_the_backend_stream(
+    backend: Backend, client: OllamaClient
+) -> None:
+    backend.gap = 0.2
+    pipeline, _ = make_pipeline(client)
+    task = asyncio.ensure_future(pipeline.complete(request(TEXT, CURSOR)))
+    await asyncio.wait_for(backend.first_sent.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.05)
+    assert backend.streams[0].closed_early
+    assert backend.streams[0].sent < len(backend.tokens)
+
+
+async def test_a_newer_request_elsewhere_stops_the_older_generation(
+    backend: Backend, client: OllamaClient
+) -> None:
+    backend.gap = 0.2
+    pipeline, _ = make_pipeline(client)
+    first = asyncio.ensure_future(pipeline.complete(request(TEXT, CURSOR)))
+    await asyncio.wait_for(backend.requested.wait(), 5)
+    backend.gap = 0.0
+    second = await pipeline.complete(request(TEXT, 0, invoked=True))
+    assert await first is None
+    assert backend.streams[0].closed_early
+    assert second is not None and len(backend.prompts) == 2
+
+
+async def test_a_generation_whose_output_matches_the_typing_is_reused(
+    backend: Backend, client: OllamaClient
+) -> None:
+    backend.gap = 0.1
+    pipeline, _ = make_pipeline(client)
+    first = asyncio.ensure_future(pipeline.complete(request(TEXT, CURSOR)))
+    await asyncio.wait_for(backend.first_sent.wait(), 5)
+    text = type_at(pipeline, TEXT, CURSOR, "re")  # agrees with "return", so it is kept
+    first.cancel()  # the editor cancels the request it no longer shows
+    second = await pipeline.complete(request(text, CURSOR + 2))
+    assert second is not None
+    assert (second.text, second.source) == ("turn a + b", "inflight")
+    assert len(backend.prompts) == 1
+    assert not backend.streams[0].closed_early
+
+
+async def test_typing_something_else_stops_the_generation_at_once(
+    backend: Backend, client: OllamaClient
+) -> None:
+    backend.gap = 0.2
+    pipeline, _ = make_pipeline(client)
+    first = asyncio.ensure_future(pipeline.complete(request(TEXT, CURSOR)))
+    await asyncio.wait_for(backend.first_sent.wait(), 5)
+    type_at(pipeline, TEXT, CURSOR, "pass")
+    assert await first is None
+    await asyncio.sleep(0.05)
+    assert backend.streams[0].closed_early
+
+
+async def test_a_burst_of_requests_starts_one_generation(
+    backend: Backend, client: OllamaClient
+) -> None:
+    pipeline, _ = make_pipeline(client, debounce=DebounceSettings(min_ms=50, max_ms=50))
+    text, offset, tasks = TEXT, CURSOR, []
+    for char in "value = a + b":
+        text = type_at(pipeline, text, offset, char)
+        offset += 1
+        tasks.append(asyncio.ensure_future(pipeline.complete(request(text, offset))))
+        await asyncio.sleep(0.005)
+    results = await asyncio.gather(*tasks)
+    assert len(backend.prompts) == 1
+    assert all(r is None for r in results[:-1])
+    assert pipeline.stats.superseded == len(tasks) - 1
+
+
+async def test_excluded_and_disabled_documents_never_reach_the_backend(
+    backend: Backend, client: OllamaClient
+) -> None:
+    pipeline, _ = make_pipeline(client, disabled_languages=("markdown",))
+    secret = CompletionRequest(Document("file:///project/.env", "API_KEY=", "dotenv", 1), 8)
+    notes = CompletionRequest(Document("file:///project/a.md", "# ", "markdown", 1), 2)
+    assert await pipeline.complete(secret) is None
+    assert await pipeline.complete(notes) is None
+    assert backend.prompts == []
+
+
+async def test_a_backend_failure_is_reported_and_answered_with_nothing() -> None:
+    async with make_client("http://127.0.0.1:9", max_retries=0) as down:
+        pipeline, events = make_pipeline(down)
+        assert await pipeline.complete(request(TEXT, CURSOR, invoked=True)) is None
+    assert len(events.failures) == 1
+    assert "Ollama" in events.failures[0].message
