@@ -1,0 +1,113 @@
+/** The ollama-lsp editor protocol (docs/protocol.md): command results and notifications. */
+
+export const Commands = {
+  listModels: 'ollama.listModels',
+  pullModel: 'ollama.pullModel',
+  cancelPull: 'ollama.cancelPull',
+  deleteModel: 'ollama.deleteModel',
+  switchModel: 'ollama.switchModel',
+  showModel: 'ollama.showModel',
+  status: 'ollama.status',
+  chat: 'ollama.chat',
+  cancelChat: 'ollama.cancelChat',
+  setQuantization: 'ollama.setQuantization',
+} as const;
+
+export type Role = 'completion' | 'chat';
+
+export interface ModelEntry {
+  name: string;
+  size?: number;
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+  supportsFim?: boolean;
+  loaded?: boolean;
+  roles?: Role[];
+}
+
+export interface CatalogEntry {
+  name: string;
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+  sizeBytes?: number;
+  supportsFim?: boolean;
+  pulled?: boolean;
+  fits?: boolean;
+}
+
+export interface ListModelsResult {
+  models: ModelEntry[];
+  catalog?: CatalogEntry[];
+}
+
+export interface ShowModelResult {
+  name: string;
+  details?: { family?: string; parameterSize?: string; quantizationLevel?: string; format?: string };
+  capabilities?: string[];
+  contextLength?: number | null;
+  supportsFim?: boolean;
+}
+
+export interface PullResult {
+  model: string;
+  status: string;
+  digest?: string;
+  durationMs?: number;
+}
+
+export interface SwitchResult {
+  model: string;
+  role: Role;
+  loadMs?: number;
+}
+
+export interface EndpointStatus {
+  url: string;
+  healthy: boolean;
+  version?: string | null;
+  error?: string | null;
+}
+
+export interface StatusResult {
+  state: State;
+  endpoints?: EndpointStatus[];
+  roles?: Partial<Record<Role, string>>;
+  lastErrors?: unknown[];
+}
+
+export type State = 'idle' | 'loading' | 'generating' | 'error' | 'disabled';
+
+/** `ollama/status` notification. */
+export interface StatusParams {
+  state: State;
+  model?: string | null;
+  message?: string | null;
+  tokensPerSecond?: number | null;
+}
+export const StatusNotification = 'ollama/status';
+
+/** `ollama/chatDelta` notification. */
+export interface ChatDelta {
+  conversationId: string;
+  delta: string;
+  done: boolean;
+}
+export const ChatDeltaNotification = 'ollama/chatDelta';
+
+export interface ChatResult {
+  conversationId: string;
+  content: string;
+  tokensPerSecond?: number | null;
+}
+
+export interface QuantizationResult {
+  model: string;
+  level: string;
+  created: boolean;
+  pulled: boolean;
+}
+
+/** Quantization levels offered by Set Quantization, smallest first. */
+export const QuantizationLevels = ['q4_0', 'q4_K_S', 'q4_K_M', 'q5_K_M', 'q6_K', 'q8_0', 'f16'];
