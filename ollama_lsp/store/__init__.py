@@ -8,6 +8,7 @@ from ._rows import (
     DownloadStatus,
     ModelRecord,
     StoredModel,
+    parse_timestamp,
 )
 from ._schema import MIGRATIONS, SCHEMA_VERSION, Migration, migrate, schema_version
 from ._store import (
@@ -36,6 +37,7 @@ __all__ = [
     "StoredModel",
     "default_store_path",
     "migrate",
+    "parse_timestamp",
     "process_alive",
     "schema_version",
 ]

@@ -14,7 +14,18 @@ __all__ = [
     "DownloadStatus",
     "ModelRecord",
     "StoredModel",
+    "parse_timestamp",
 ]
+
+
+def parse_timestamp(text: str | None) -> datetime | None:
+    """Ollama's RFC 3339 times (`modified_at`, nanoseconds and offsets included), or None."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 class DownloadStatus(StrEnum):
@@ -45,6 +56,7 @@ class ModelRecord:
     quantization: str = ""
     parameter_size: str = ""
     modified: datetime | None = None
+    """Ollama's `modified_at`, through `parse_timestamp`."""
 
 
 @dataclass(frozen=True, slots=True)

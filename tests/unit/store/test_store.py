@@ -17,6 +17,7 @@ from ollama_lsp.store import (
     StoreCorrupted,
     StoreError,
     default_store_path,
+    parse_timestamp,
     schema_version,
 )
 
@@ -210,3 +211,13 @@ def test_file_from_a_newer_version_is_left_alone(tmp_path: Path) -> None:
     assert path.read_bytes() == before
     with sqlite3.connect(path) as conn:
         assert schema_version(conn) == 99
+
+
+def test_ollama_timestamps_parse_and_round_trip(store: ModelStore) -> None:
+    modified = parse_timestamp("2024-06-04T14:38:31.83753-07:00")
+    assert modified == datetime(2024, 6, 4, 21, 38, 31, 837530, tzinfo=UTC)
+    assert parse_timestamp("2026-09-25T12:53:40.297500004Z") is not None  # nanoseconds
+    assert parse_timestamp("yesterday") is None and parse_timestamp(None) is None
+    store.upsert_models(EP, [ModelRecord("m", "d", 1, modified=modified)])
+    stored = store.model(EP, "m")
+    assert stored is not None and stored.modified == modified
