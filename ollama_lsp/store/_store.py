@@ -157,9 +157,11 @@ class ModelStore:
     ) -> ModelStore:
         """Open (creating and migrating) the store at `path` (default: the user data dir).
 
-        A corrupt file is renamed to `<name>.corrupt-<time>` and a fresh store is created;
-        `notices` says so. With `recover_corrupt=False`, `StoreCorrupted` is raised instead.
-        A file written by a newer ollama-lsp is left untouched and an in-memory store is used.
+        Never fails for the server's sake; `notices` says what went wrong instead:
+        - a corrupt file is renamed to `<name>.corrupt-<time>` and a fresh store is created
+          (with `recover_corrupt=False`, `StoreCorrupted` is raised instead);
+        - a file written by a newer ollama-lsp, or one that cannot be opened at all (no
+          permission, locked too long), is left untouched and the store lives in memory.
         """
         make = functools.partial(
             cls,
@@ -167,36 +169,53 @@ class ModelStore:
             max_finished_downloads=max_finished_downloads,
             max_benchmarks=max_benchmarks,
         )
+
+        def in_memory(notice: str) -> ModelStore:
+            log.warning(notice)
+            return make(_connect(MEMORY), path=None, notices=(notice,))
+
         if path is None:
             path = default_store_path()
         if str(path) == MEMORY:
             return make(_connect(MEMORY), path=None)
         file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True)
         try:
+            file.parent.mkdir(parents=True, exist_ok=True)
             return make(_connect(str(file)), path=file)
         except _NewerSchema as newer:
-            notice = (
+            return in_memory(
                 f"The model store {file} was written by a newer ollama-lsp (schema "
                 f"{newer.version} > {SCHEMA_VERSION}); it is left untouched and this session "
                 "keeps its records in memory only."
             )
-            log.warning(notice)
-            return make(_connect(MEMORY), path=None, notices=(notice,))
         except sqlite3.DatabaseError as error:
             if not _is_corruption(error) and not isinstance(error, _FailedCheck):
-                raise StoreError(f"Cannot open the model store {file}: {error}") from error
+                return in_memory(
+                    f"Cannot open the model store {file} ({error}); this session keeps its "
+                    "records in memory only."
+                )
             if not recover_corrupt:
                 raise StoreCorrupted(
                     f"The model store {file} is corrupt ({error}); move it aside or delete it."
                 ) from error
-            moved = _move_aside(file, clock())
+            try:
+                moved = _move_aside(file, clock())
+            except OSError as move_error:
+                return in_memory(
+                    f"The model store {file} is corrupt ({error}) and could not be moved aside "
+                    f"({move_error}); this session keeps its records in memory only."
+                )
             notice = (
                 f"The model store {file} was corrupt ({error}); it was moved to {moved.name} "
                 "and a fresh store was created. Download history and benchmarks start over."
             )
             log.warning(notice)
             return make(_connect(str(file)), path=file, notices=(notice,))
+        except OSError as error:
+            return in_memory(
+                f"Cannot create the model store {file} ({error}); this session keeps its "
+                "records in memory only."
+            )
 
     def close(self) -> None:
         with self._lock:

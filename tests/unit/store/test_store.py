@@ -221,3 +221,15 @@ def test_ollama_timestamps_parse_and_round_trip(store: ModelStore) -> None:
     store.upsert_models(EP, [ModelRecord("m", "d", 1, modified=modified)])
     stored = store.model(EP, "m")
     assert stored is not None and stored.modified == modified
+
+
+def test_an_unusable_location_falls_back_to_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    store = ModelStore.open(blocker / "store.sqlite3")
+    assert store.path is None and "Cannot create" in store.notices[0]
+    store.start_download("m", EP)
+    directory = tmp_path / "a-directory.sqlite3"
+    directory.mkdir()
+    store = ModelStore.open(directory)  # sqlite cannot open a directory
+    assert store.path is None and "Cannot open" in store.notices[0]
