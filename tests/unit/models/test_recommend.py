@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ollama_lsp.models import (
     FitPolicy,
@@ -19,6 +21,7 @@ from ollama_lsp.models import (
     Placement,
     Recommendation,
     check_fit,
+    format_parameter_count,
     recommend,
 )
 
@@ -210,3 +213,34 @@ def test_unknown_model_without_a_level_suggests_quantizing() -> None:
     assert not fit.fits
     assert fit.smaller_tag is None
     assert "Not even" in fit.message or "quantize me/big:v1" in fit.message
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    total_gib=st.integers(min_value=4, max_value=128),
+    free_share=st.floats(min_value=0.2, max_value=0.95),
+    vram_gib=st.sampled_from([0, 4, 8, 12, 16, 24, 48]),
+    unified=st.booleans(),
+    num_ctx=st.sampled_from([1024, 2048, 4096, 8192, 16384]),
+)
+def test_recommendations_fit_and_pass_the_fit_check(
+    total_gib: int, free_share: float, vram_gib: int, unified: bool, num_ctx: int
+) -> None:
+    gpus = (GpuInfo("GPU", vram_gib * GIB, vram_gib * GIB),) if vram_gib and not unified else ()
+    hardware = Hardware(total_gib * GIB, int(total_gib * free_share * GIB), gpus, unified)
+    rec = recommend(hardware, num_ctx=num_ctx)
+    pool = MemoryPool.of(hardware, FitPolicy())
+    if rec.together:
+        assert sum(choice.need.total for choice in rec.choices) <= pool.total
+    for choice in rec.choices:
+        assert choice.need.total <= pool.total
+        assert not choice.level.is_float and not choice.level.legacy
+        fit = check_fit(
+            choice.tag,
+            Details(format_parameter_count(choice.entry.parameter_count), choice.level.name),
+            hardware,
+            num_ctx=num_ctx,
+            size_bytes=choice.need.weights,
+        )
+        assert fit.fits, fit.message
+        assert fit.need == choice.need
