@@ -28,6 +28,8 @@ _OPEN_FOR = {")": "(", "]": "[", "}": "{"}
 _QUOTES = "\"'`"
 _BLOCK_OPENER = re.compile(r"(?:[:{(\[]|=>|->|\bthen|\bdo|\bbegin)\s*$")
 _FENCE = "```"
+# Lines that continue a block at the opener's own level rather than end it.
+_CONTINUATION = re.compile(r"\s*(?:else|elif|except|finally|catch|case|default)\b")
 
 
 def is_multiline_position(context: CodeContext) -> bool:
@@ -114,7 +116,8 @@ def _cut_block(text: str, context: CodeContext) -> tuple[str, bool]:
     following = _following_line(context)
     line_prefix = context.line_prefix
     if line_prefix.strip():
-        threshold = _indent(line_prefix)
+        # After a block opener the block ends at the opener's own level.
+        threshold = _indent(line_prefix) + 1
     else:
         first = next((i for i, line in enumerate(lines) if line.strip()), 0)
         threshold = _indent(line_prefix + lines[0] if first == 0 else lines[first])
@@ -126,10 +129,10 @@ def _cut_block(text: str, context: CodeContext) -> tuple[str, bool]:
             blank_before = True
             continue
         indent = _indent(line)
-        closer = line.lstrip()[0] in _OPEN_FOR
+        continues = line.lstrip()[0] in _OPEN_FOR or _CONTINUATION.match(line) is not None
         if (
-            (indent < threshold and not closer)
-            or (threshold == 0 and blank_before and indent == 0 and not closer)
+            (indent < threshold and not continues)
+            or (threshold == 0 and blank_before and not continues)
             or (following is not None and line.rstrip() == following.rstrip())
         ):
             return "\n".join(lines[:i]), True

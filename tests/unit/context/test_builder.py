@@ -35,9 +35,7 @@ UNRELATED = Document(
     "python",
     1,
 )
-SECRET = Document(
-    f"{ROOT}/.env", "radius=12\nwidth=3\nheight=4\nAPI_TOKEN=hunter2\n", "dotenv", 1
-)
+SECRET = Document(f"{ROOT}/.env", "radius=12\nwidth=3\nheight=4\nAPI_TOKEN=hunter2\n", "dotenv", 1)
 
 
 def current(text: str, uri: str = f"{ROOT}/src/app.py") -> tuple[Document, int]:
@@ -46,11 +44,11 @@ def current(text: str, uri: str = f"{ROOT}/src/app.py") -> tuple[Document, int]:
 
 
 def test_prefix_suffix_language_and_path() -> None:
-    doc, offset = current("def total(width, height):\n    return rect|angle\n\nprint(total(1, 2))\n")
+    doc, offset = current("def total(width, height):\n    return rect|angle\n\nprint(total())\n")
     ctx = ContextBuilder(workspace_root=ROOT).build(doc, offset)
     assert ctx is not None
     assert ctx.prefix == "def total(width, height):\n    return rect"
-    assert ctx.suffix == "angle\n\nprint(total(1, 2))\n"
+    assert ctx.suffix == "angle\n\nprint(total())\n"
     assert (ctx.language_id, ctx.path) == ("python", "src/app.py")
     assert (ctx.line_prefix, ctx.line_suffix) == ("    return rect", "angle")
 

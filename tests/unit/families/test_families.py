@@ -91,8 +91,8 @@ HEADER = "# Path: src/calc.py\n"
         ),
         (
             "deepseek-coder:1.3b-base",
-            f"<｜fim▁begin｜>{HEADER}def add(a, b):\n    "  # noqa: RUF001
-            "<｜fim▁hole｜>\n\nprint(add(1, 2))\n<｜fim▁end｜>",  # noqa: RUF001
+            f"<\uff5cfim\u2581begin\uff5c>{HEADER}def add(a, b):\n    "
+            "<\uff5cfim\u2581hole\uff5c>\n\nprint(add(1, 2))\n<\uff5cfim\u2581end\uff5c>",
         ),
         (
             "starcoder2:3b",
@@ -148,11 +148,9 @@ def test_unknown_model_without_insert_is_prefix_only() -> None:
 
 def test_snippets_as_comments_before_the_prefix() -> None:
     result = build_prompt("codellama:7b-code", WITH_SNIPPET)
-    assert result.prompt == (
-        "<PRE> # Path: util.py\n# def helper():\n#     return 1\n\n# Path: main.py\nx =  <SUF>\n <MID>"
-    )
-    prefix_only = build_prompt("tinyllama", WITH_SNIPPET).prompt
-    assert prefix_only == "# Path: util.py\n# def helper():\n#     return 1\n\n# Path: main.py\nx = "
+    commented = "# Path: util.py\n# def helper():\n#     return 1\n\n# Path: main.py\n"
+    assert result.prompt == f"<PRE> {commented}x =  <SUF>\n <MID>"
+    assert build_prompt("tinyllama", WITH_SNIPPET).prompt == f"{commented}x = "
 
 
 def test_snippets_in_repository_format() -> None:

@@ -1,6 +1,6 @@
 """Consecutive requests at nearby positions must share a long prompt prefix (KV-cache reuse)."""
 
-import os
+import itertools
 
 import pytest
 
@@ -30,7 +30,9 @@ OTHERS = [
 
 
 def _common_prefix(a: str, b: str) -> int:
-    return len(os.path.commonprefix([a, b]))
+    return sum(
+        1 for _ in itertools.takewhile(lambda pair: pair[0] == pair[1], zip(a, b, strict=False))
+    )
 
 
 @pytest.mark.parametrize(
