@@ -108,10 +108,7 @@ async def _layer_progress(
             yield _progress(layer, download.completed)
             if download.done.is_set():
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    asyncio.shield(download.done.wait()), state.config.progress_interval
-                )
+            await asyncio.sleep(state.config.progress_interval)
     finally:
         downloads.leave(download)
 
