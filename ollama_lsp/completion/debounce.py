@@ -2,8 +2,9 @@
 
 A fixed debounce is wrong for everybody: too long for a fast typist at a pause, too short for a
 slow one mid-word. Like tabby-agent, we learn the user's recent typing intervals and wait a
-multiple of a typical one, bounded by ``min_ms`` / ``max_ms``. Gaps longer than ``pause_ms``
-are pauses (thinking, reading), not typing, and are not learned from.
+multiple of a typical one (and at least the 90th percentile, so the user's occasional slower
+keystroke does not start a generation mid-word), bounded by ``min_ms`` / ``max_ms``. Gaps longer
+than ``pause_ms`` are pauses (thinking, reading), not typing, and are not learned from.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ __all__ = ["AdaptiveDebounce"]
 class AdaptiveDebounce:
     """Learns typing intervals from edit timestamps and says how long to wait before generating.
 
-    The delay is ``factor`` times the median of the last ``window`` typing intervals, clamped
-    to ``[min_ms, max_ms]``; with fewer than ``min_samples`` intervals it is ``max_ms``.
+    The delay is the larger of ``factor`` times the median and the 90th percentile of the last
+    ``window`` typing intervals, clamped to ``[min_ms, max_ms]``; with fewer than
+    ``min_samples`` intervals it is ``max_ms``.
     """
 
     def __init__(
@@ -60,8 +62,10 @@ class AdaptiveDebounce:
         """The current debounce, in milliseconds."""
         if len(self._intervals) < self.min_samples:
             return self.max_ms
-        typical = statistics.median(self._intervals)
-        return max(self.min_ms, min(self.max_ms, typical * self.factor))
+        gaps = sorted(self._intervals)
+        slow = gaps[min(len(gaps) - 1, int(len(gaps) * 0.9))]
+        wanted = max(statistics.median(gaps) * self.factor, slow)
+        return max(self.min_ms, min(self.max_ms, wanted))
 
     def remaining(self, now: float | None = None) -> float:
         """Seconds still to wait, counted from the last edit, before a generation may start."""

@@ -117,3 +117,29 @@ def generations(fake: Any) -> list[Any]:
         for r in fake.requests_to("/api/generate")
         if isinstance(r.body, dict) and (r.body.get("prompt") or r.body.get("suffix"))
     ]
+
+
+async def eventually(check: Any, within: float = 5.0, interval: float = 0.02) -> None:
+    """Wait until ``check()`` is true (state reached over the wire, not a timing assertion)."""
+    for _ in range(int(within / interval)):
+        if check():
+            return
+        await asyncio.sleep(interval)
+    assert check(), "condition not reached"
+
+
+def insert_text(
+    client: LanguageClient, uri: str, version: int, line: int, character: int, text: str
+) -> None:
+    """An incremental didChange inserting ``text`` at ``line:character``."""
+    at = types.Position(line=line, character=character)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=at, end=at), text=text
+                )
+            ],
+        )
+    )

@@ -62,3 +62,10 @@ def test_remaining_counts_from_the_last_keystroke() -> None:
     assert round(debounce.remaining(), 3) == 0.04
     clock.now += 1
     assert debounce.remaining() == 0
+
+
+def test_an_occasional_slow_keystroke_is_covered() -> None:
+    clock = Clock()
+    debounce = AdaptiveDebounce(25, 250, clock=clock)
+    type_keys(debounce, clock, [50, 50, 50, 50, 50, 50, 50, 50, 120, 50])
+    assert round(debounce.delay_ms) == 120
