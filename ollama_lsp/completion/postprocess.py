@@ -9,6 +9,7 @@ the same cuts drive :func:`make_stop_predicate`, which ends a streaming generati
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -28,6 +29,7 @@ _OPEN_FOR = {")": "(", "]": "[", "}": "{"}
 _QUOTES = "\"'`"
 _BLOCK_OPENER = re.compile(r"(?:[:{(\[]|=>|->|\bthen|\bdo|\bbegin)\s*$")
 _FENCE = "```"
+_KEEPS_FENCES = ("markdown", "mdx")
 # Lines that continue a block at the opener's own level rather than end it.
 _CONTINUATION = re.compile(r"\s*(?:else|elif|except|finally|catch|case|default)\b")
 
@@ -59,9 +61,10 @@ def postprocess(raw: str, context: CodeContext, *, multiline: bool) -> str:
 
 def make_stop_predicate(context: CodeContext, *, multiline: bool) -> Callable[[str], bool]:
     """``should_stop(text_so_far)``: true once more output could not change the suggestion."""
+    fences = context.language_id.lower() not in _KEEPS_FENCES
 
     def should_stop(text: str) -> bool:
-        if _SPECIAL.search(text) or _FENCE in text.lstrip()[3:]:
+        if _SPECIAL.search(text) or (fences and _FENCE in text.lstrip()[3:]):
             return True
         if not multiline:
             return "\n" in text
@@ -84,7 +87,7 @@ def _cut_special(text: str) -> str:
 
 
 def _strip_fences(text: str, language_id: str) -> str:
-    if language_id.lower() in ("markdown", "mdx"):
+    if language_id.lower() in _KEEPS_FENCES:
         return text
     if text.lstrip().startswith(_FENCE):
         newline = text.find("\n")
@@ -140,43 +143,11 @@ def _cut_block(text: str, context: CodeContext) -> tuple[str, bool]:
     return text, False
 
 
-def _scan(text: str, stack: list[str], quote: str | None) -> tuple[str | None, int]:
-    """Track brackets of ``text`` onto ``stack`` (quotes end at a line end).
-
-    Returns the quote still open at the end and how many closers closed nothing.
-    """
+def _brackets(text: str, quote: str | None) -> tuple[list[tuple[int, str]], str | None]:
+    """Positions of the brackets of ``text`` outside string literals, and the quote still
+    open at the end (``quote`` is the one open at the start; a quote ends at a line end)."""
+    found = []
     escaped = False
-    excess = 0
-    for char in text:
-        if char == "\n":
-            quote, escaped = None, False
-        elif quote is not None:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = None
-        elif char in _QUOTES:
-            quote = char
-        elif char in "([{":
-            stack.append(char)
-        elif char in _OPEN_FOR:
-            if stack and stack[-1] == _OPEN_FOR[char]:
-                stack.pop()
-            else:
-                excess += 1
-    return quote, excess
-
-
-def _cut_closers(text: str, context: CodeContext) -> tuple[str, bool]:
-    """Cut at a closing bracket that closes nothing, closes the wrong thing, or that the
-    document already has right after the cursor."""
-    prefix_stack: list[str] = []
-    quote, _ = _scan(context.prefix[-4000:], prefix_stack, None)
-    own: list[str] = []
-    escaped = False
-    next_char = context.suffix.lstrip()[:1]
     for i, char in enumerate(text):
         if char == "\n":
             quote, escaped = None, False
@@ -189,24 +160,59 @@ def _cut_closers(text: str, context: CodeContext) -> tuple[str, bool]:
                 quote = None
         elif char in _QUOTES:
             quote = char
-        elif char in "([{":
+        elif char in "([{)]}":
+            found.append((i, char))
+    return found, quote
+
+
+@functools.lru_cache(maxsize=8)
+def _open_at_end(prefix_tail: str) -> tuple[tuple[str, ...], str | None]:
+    """The brackets still open at the end of ``prefix_tail``, and the open quote."""
+    stack: list[str] = []
+    found, quote = _brackets(prefix_tail, None)
+    for _, char in found:
+        if char in "([{":
+            stack.append(char)
+        elif stack and stack[-1] == _OPEN_FOR[char]:
+            stack.pop()
+    return tuple(stack), quote
+
+
+def _cut_closers(text: str, context: CodeContext) -> tuple[str, bool]:
+    """Cut at a closing bracket that closes nothing, closes the wrong thing, or that the
+    document already has right after the cursor."""
+    opened, quote = _open_at_end(context.prefix[-4000:])
+    prefix_stack = list(opened)
+    own: list[str] = []
+    next_char = context.suffix.lstrip()[:1]
+    for i, char in _brackets(text, quote)[0]:
+        if char in "([{":
             own.append(char)
-        elif char in _OPEN_FOR:
-            wanted = _OPEN_FOR[char]
-            if own:
-                if own[-1] != wanted:
-                    return text[:i], True
-                own.pop()
-            elif not prefix_stack or prefix_stack[-1] != wanted or next_char == char:
+            continue
+        wanted = _OPEN_FOR[char]
+        if own:
+            if own[-1] != wanted:
                 return text[:i], True
-            else:
-                prefix_stack.pop()
+            own.pop()
+        elif not prefix_stack or prefix_stack[-1] != wanted or next_char == char:
+            return text[:i], True
+        else:
+            prefix_stack.pop()
     return text, False
 
 
 def _imbalance(line: str) -> int:
+    """Unclosed brackets, closers that close nothing, and an unclosed quote, in ``line``."""
     stack: list[str] = []
-    quote, excess = _scan(line, stack, None)
+    excess = 0
+    found, quote = _brackets(line, None)
+    for _, char in found:
+        if char in "([{":
+            stack.append(char)
+        elif stack and stack[-1] == _OPEN_FOR[char]:
+            stack.pop()
+        else:
+            excess += 1
     return excess + len(stack) + (quote is not None)
 
 
@@ -230,7 +236,8 @@ def _trim_overlap(text: str, context: CodeContext) -> str:
 
 def _tidy_end(text: str, context: CodeContext, multiline: bool) -> str:
     after = context.line_suffix
-    text = text.rstrip("\n") if after and not after[0].isspace() else text.rstrip()
+    # A space before a word that follows the cursor is wanted (``x = |foo`` -> ``await ``).
+    text = text.rstrip("\n") if after[:1].isalnum() or after[:1] == "_" else text.rstrip()
     if multiline and "\n" in text and after.strip():
         # The rest of the cursor line goes below the block, at the cursor line's indentation.
         text = text.rstrip() + "\n" + context.line_prefix[: _indent_chars(context.line_prefix)]

@@ -66,6 +66,8 @@ CASES = [
     ("js mismatched closer", "foo(|\n", "javascript", False, "a, b]", "a, b"),
     ("markdown keeps fences", "Example:\n|", "markdown", True, "```python\nx = 1\n```",
      "```python\nx = 1\n```"),
+    ("js trailing space before closer", "f(|)\n", "javascript", False, "a, b ", "a, b"),
+    ("py space before following word", "x = |foo()\n", "python", False, "await ", "await "),
     ("js condition overlap", "if (x|) {\n", "javascript", False, " > 0) {", " > 0"),
 ]
 # fmt: on
@@ -107,6 +109,7 @@ def test_is_multiline_position(document: str, multiline: bool) -> None:
         (PY_BODY, True, ["return a", " + b\n", "\n\n", "def main", "():\n"], 4),
         (PY_BODY, True, ["return a + b", "<EOT>"], 1),
         (JS_ARRAY, True, ["2,\n", "  3,\n", "];\n"], 2),
+        ("x = |\n", False, ["```python", "\nfoo"], 1),
     ],
 )
 def test_stop_predicate_stops_once_the_suggestion_is_decided(
