@@ -83,12 +83,13 @@ class ContextBuilder:
             if d.uri != document.uri and not is_excluded(d.uri, self.exclude_globs)
         ]
         snippet_budget = int(budget * self.snippet_ratio)
-        edits = self._recent_edits(document, others, recent_edits, widest, snippet_budget)
-        snippet_budget -= sum(len(s.text) + len(s.path) for s in edits)
+        edited = self._edited_elsewhere(document, recent_edits, widest)
+        edits = self._recent_edits(document, others, edited, snippet_budget)
+        snippet_budget -= sum(map(_cost, edits))
         window_text = text[widest[0] : widest[1]]
-        snippets = self._similar(document, offset, others, window_text, snippet_budget)
+        snippets = self._similar(document, offset, others, edited, window_text, snippet_budget)
 
-        used = sum(len(s.text) + len(s.path) for s in (*edits, *snippets))
+        used = sum(map(_cost, (*edits, *snippets)))
         start, end = cut_window(
             text, offset, *self._split(budget - used), anchor_lines=self.anchor_lines
         )
@@ -106,28 +107,28 @@ class ContextBuilder:
         prefix = int(chars * self.prefix_ratio)
         return prefix, chars - prefix
 
-    def _recent_edits(
-        self,
-        document: Document,
-        others: list[Document],
-        ranges: Sequence[EditedRange],
-        widest: tuple[int, int],
-        budget: int,
-    ) -> tuple[Snippet, ...]:
+    def _edited_elsewhere(
+        self, document: Document, ranges: Sequence[EditedRange], widest: tuple[int, int]
+    ) -> list[EditedRange]:
+        """The most recent edited ranges that the file's own window would not show anyway."""
         text = document.text
         first_line = text.count("\n", 0, widest[0])
         last_line = first_line + text.count("\n", widest[0], widest[1])
-        outside = [
+        return [
             r
             for r in ranges
             if r.uri != document.uri or r.end_line < first_line or r.start_line > last_line
         ][: self.max_recent_edits]
+
+    def _recent_edits(
+        self, document: Document, others: list[Document], edited: list[EditedRange], budget: int
+    ) -> tuple[Snippet, ...]:
         documents = {d.uri: d for d in (*others, document)}
         chosen: list[Snippet] = []
-        for snippet in edit_snippets(outside, documents, self.workspace_root, self.exclude_globs):
-            if len(snippet.text) + len(snippet.path) <= budget:
+        for snippet in edit_snippets(edited, documents, self.workspace_root, self.exclude_globs):
+            if _cost(snippet) <= budget:
                 chosen.append(snippet)
-                budget -= len(snippet.text) + len(snippet.path)
+                budget -= _cost(snippet)
         return tuple(sorted(chosen, key=lambda s: (s.path, s.text)))
 
     def _similar(
@@ -135,6 +136,7 @@ class ContextBuilder:
         document: Document,
         offset: int,
         others: list[Document],
+        edited: list[EditedRange],
         window_text: str,
         budget: int,
     ) -> tuple[Snippet, ...]:
@@ -156,13 +158,19 @@ class ContextBuilder:
         chosen: list[RankedWindow] = []
         seen: set[str] = set()
         for window in (*previous, *ranked):
-            size = len(window.text) + len(window.uri)
+            size = _cost(window)
             body = window.text.strip()
             if (
                 size > budget
                 or body in seen
                 or body in window_text
                 or any(c.uri == window.uri and _overlaps(c, window) for c in chosen)
+                or any(
+                    e.uri == window.uri
+                    and e.start_line < window.end_line
+                    and window.start_line <= e.end_line
+                    for e in edited
+                )
             ):
                 continue
             chosen.append(window)
@@ -193,6 +201,12 @@ class ContextBuilder:
             : self.query_lines // 4
         ]
         return identifiers("\n".join(above + below))
+
+
+def _cost(snippet: Snippet | RankedWindow) -> int:
+    """Characters a snippet takes in a prompt: its text, a path header, comment markers."""
+    path = snippet.path if isinstance(snippet, Snippet) else snippet.uri
+    return len(snippet.text) + len(path) + 3 * snippet.text.count("\n") + 16
 
 
 def _overlaps(a: RankedWindow, b: RankedWindow) -> bool:

@@ -138,3 +138,12 @@ def test_typing_on_the_cursor_line_keeps_snippets() -> None:
     b = builder.build(later, offset + 6, [GEOMETRY])
     assert a is not None and b is not None
     assert a.snippets == b.snippets != ()
+
+
+def test_an_edited_range_is_not_repeated_as_a_similar_snippet() -> None:
+    doc, offset = current("def area_of(shape):\n    radius = shape.radius\n    |\n")
+    builder = ContextBuilder(workspace_root=ROOT, min_similarity=0.05)
+    ctx = builder.build(doc, offset, [GEOMETRY], [EditedRange(GEOMETRY.uri, 3, 4)])
+    assert ctx is not None
+    everything = "".join(s.text for s in (*ctx.snippets, *ctx.recent_edits))
+    assert everything.count("def circle_area(radius):") == 1
