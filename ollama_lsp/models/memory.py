@@ -184,7 +184,7 @@ def _relieve(
         current = parse_level(role.level)
         smaller = _next_smaller(current)
         tag = with_level(role.model, smaller) if smaller else None
-        target = tag or (f"{smaller.name}" if smaller else "a smaller model")
+        target = tag or (smaller.name if smaller else "a smaller model")
         message = (
             f"Memory is still low ({_free(reading)}) with the context window at its floor: "
             f"consider {target} instead of {role.model}."
