@@ -60,7 +60,7 @@ def _protocol_for(gate: _ConnectionGate) -> type[H11Protocol]:
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             if gate.should_drop():
-                transport.abort()
+                transport.close()
 
     return GatedProtocol
 
