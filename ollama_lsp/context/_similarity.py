@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import heapq
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
+from sys import intern
 
 from cachetools import LRUCache
 
@@ -42,22 +44,29 @@ def identifiers(text: str) -> frozenset[str]:
 class _Window:
     start_line: int
     end_line: int  # exclusive
-    identifiers: frozenset[str]
+    size: int  # distinct identifiers
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentIndex:
-    """The windows of one document version, the identifiers of the whole document, and for
-    each identifier the windows holding it (so scoring costs the query's postings, not a set
-    intersection per window)."""
+    """The windows of one document version and, for each identifier, the windows holding it.
 
-    lines: tuple[str, ...]
+    Scoring then costs the query's postings, not a set intersection per window; the text is
+    the document's own string (not a copy), cut by ``line_starts``.
+    """
+
+    text: str
+    line_starts: array[int]
     windows: tuple[_Window, ...]
-    identifiers: frozenset[str]
     postings: dict[str, tuple[int, ...]]
 
-    def text(self, window: _Window) -> str:
-        return "\n".join(self.lines[window.start_line : window.end_line])
+    def window_text(self, window: _Window) -> str:
+        end = (
+            self.line_starts[window.end_line] - 1
+            if window.end_line < len(self.line_starts)
+            else len(self.text)
+        )
+        return self.text[self.line_starts[window.start_line] : end]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,28 +82,30 @@ class RankedWindow:
 
 def index_document(text: str, window_lines: int) -> DocumentIndex:
     """Cut ``text`` into overlapping windows and collect their identifiers."""
-    lines = tuple(text.split("\n"))
+    lines = text.split("\n")
+    line_starts = array("q", [0])
+    for line in lines[:-1]:
+        line_starts.append(line_starts[-1] + len(line) + 1)
     stride = max(1, window_lines // 2)
     chunks = [
         identifiers("\n".join(lines[start : start + stride]))
         for start in range(0, len(lines), stride)
     ]
-    windows = []
+    windows: list[_Window] = []
+    postings: defaultdict[str, list[int]] = defaultdict(list)
     for i, chunk in enumerate(chunks):
         merged = chunk | chunks[i + 1] if i + 1 < len(chunks) else chunk
         if merged:
+            for name in merged:
+                postings[intern(name)].append(len(windows))  # shared across documents
             start = i * stride
-            windows.append(_Window(start, min(len(lines), start + window_lines), merged))
+            windows.append(_Window(start, min(len(lines), start + window_lines), len(merged)))
         if i * stride + window_lines >= len(lines):
             break
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    for number, window in enumerate(windows):
-        for name in window.identifiers:
-            postings[name].append(number)
     return DocumentIndex(
-        lines,
+        text,
+        line_starts,
         tuple(windows),
-        frozenset(postings),
         {name: tuple(numbers) for name, numbers in postings.items()},
     )
 
@@ -103,7 +114,7 @@ class SimilarityIndex:
     """Indexes open documents (bounded LRU by ``(uri, version)``) and ranks their windows."""
 
     def __init__(
-        self, *, window_lines: int = 20, max_documents: int = 256, candidate_documents: int = 6
+        self, *, window_lines: int = 20, max_documents: int = 64, candidate_documents: int = 6
     ) -> None:
         self.window_lines = window_lines
         self.candidate_documents = candidate_documents
@@ -133,29 +144,32 @@ class SimilarityIndex:
         cached = self._rankings.get(cache_key)
         if cached is not None:
             return cached
-        indexed = [(document.uri, self.index(document)) for document in documents]
-        overlaps = [(len(query & index.identifiers), uri, index) for uri, index in indexed]
+        overlaps = []
+        for document in documents:
+            index = self.index(document)
+            names = [name for name in query if name in index.postings]
+            if names:
+                overlaps.append((len(names), document.uri, index, names))
         best_documents = heapq.nlargest(
-            self.candidate_documents, (o for o in overlaps if o[0]), key=lambda o: (o[0], o[1])
+            self.candidate_documents, overlaps, key=lambda o: (o[0], o[1])
         )
         scored: list[tuple[float, str, _Window, DocumentIndex]] = []
         query_size = len(query)
         least_shared = min_score * query_size  # Jaccard <= shared / |query|
-        for _, uri, index in best_documents:
+        for _, uri, index, names in best_documents:
             postings = index.postings
-            names = query & index.identifiers
             for number, shared in Counter(
                 chain.from_iterable(postings[n] for n in names)
             ).most_common():
                 if shared < least_shared:
                     break
                 window = index.windows[number]
-                score = shared / (query_size + len(window.identifiers) - shared)
+                score = shared / (query_size + window.size - shared)
                 if score >= min_score:
                     scored.append((score, uri, window, index))
         scored.sort(key=lambda s: (-s[0], s[1], s[2].start_line))
         ranked = tuple(
-            RankedWindow(uri, window.start_line, window.end_line, score, index.text(window))
+            RankedWindow(uri, window.start_line, window.end_line, score, index.window_text(window))
             for score, uri, window, index in scored[:256]
         )
         self._rankings[cache_key] = ranked
