@@ -42,7 +42,7 @@ class EditTracker:
             if not isinstance(change, TextDocumentContentChangePartial):
                 self._documents.pop(uri, None)  # whole text replaced: old lines mean nothing
                 continue
-            start, end = change.range.start.line, change.range.end.line
+            start, end = sorted((max(0, change.range.start.line), max(0, change.range.end.line)))
             self._apply(uri, start, end, change.text.count("\n"))
 
     def forget(self, uri: str) -> None:
