@@ -50,11 +50,11 @@ class ContextBuilder:
         self.min_similarity = min_similarity
         self.query_lines = query_lines
         self.query_block = max(1, query_block)
+        self.anchor_lines = anchor_lines
+        self.similarity = similarity or SimilarityIndex()
         # Per document, the windows chosen last time: kept while they stay nearly as good, so
         # that moving the cursor does not reshuffle the beginning of the prompt.
         self._last_choice: LRUCache[str, tuple[RankedWindow, ...]] = LRUCache(64)
-        self.anchor_lines = anchor_lines
-        self.similarity = similarity or SimilarityIndex()
 
     def build(
         self,
@@ -189,13 +189,12 @@ class ContextBuilder:
 
         The block itself is left out (``query_lines`` above it, a quarter of that below it), so
         moving or typing within the block does not change which snippets are chosen, and the
-        prompt's beginning stays the same. Documents shorter than a block are short enough for
-        that not to matter: their query is the lines above the cursor.
+        prompt's beginning stays the same. In a file's first block, with nothing above it, the
+        lines above the cursor are the query.
         """
         line = text.count("\n", 0, offset)
         block_start = line - line % self.query_block
         lines = text.split("\n", block_start + self.query_block + self.query_lines // 4)
-        # In the file's first block there is nothing above it: use the lines above the cursor.
         above = lines[max(0, block_start - self.query_lines) : block_start] or lines[:line]
         below = lines[block_start + self.query_block : block_start + self.query_block * 2][
             : self.query_lines // 4
