@@ -27,7 +27,7 @@ def test_generate_streams_typed_chunks_and_metrics(
 
     chunks = list(client.generate("codellama:7b-code", "# add two numbers\n", stream=True))
 
-    assert "".join(c.response for c in chunks) == "def add(a, b): return a + b"
+    assert "".join(c.response or "" for c in chunks) == "def add(a, b): return a + b"
     assert [c.done for c in chunks] == [False] * (len(chunks) - 1) + [True]
     final = chunks[-1]
     assert final.done_reason == "stop"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +25,7 @@ def slow_pulls(fake_ollama: FakeOllama) -> FakeOllama:
     return fake_ollama
 
 
-def _lines(response: httpx.Response) -> list[dict[str, object]]:
+def _lines(response: httpx.Response) -> list[dict[str, Any]]:
     return [json.loads(line) for line in response.text.splitlines()]
 
 
@@ -84,7 +85,7 @@ def test_an_injected_cut_keeps_partial_bytes(slow_pulls: FakeOllama) -> None:
 
 
 def test_concurrent_pulls_share_one_download(slow_pulls: FakeOllama) -> None:
-    results: list[list[dict[str, object]]] = []
+    results: list[list[dict[str, Any]]] = []
 
     def pull() -> None:
         results.append(_lines(httpx.post(f"{slow_pulls.url}/api/pull", json={"model": MODEL})))
@@ -101,7 +102,7 @@ def test_concurrent_pulls_share_one_download(slow_pulls: FakeOllama) -> None:
 
 
 def test_the_download_goes_on_while_one_waiter_remains(slow_pulls: FakeOllama) -> None:
-    finished: list[list[dict[str, object]]] = []
+    finished: list[list[dict[str, Any]]] = []
 
     def pull() -> None:
         finished.append(_lines(httpx.post(f"{slow_pulls.url}/api/pull", json={"model": MODEL})))

@@ -322,3 +322,26 @@ def test_aliases_resolve_to_their_builds(
     assert code["details"]["quantization_level"] == "Q4_0"
     assert tiny["model_info"]["llama.context_length"] == 2048
     assert tags["tinyllama:latest"]["digest"].startswith("2644915ede35")
+
+
+def test_embeddings_are_normalised_and_close_for_shared_words(http: httpx.Client) -> None:
+    body = {"model": "nomic-embed-text", "input": ["open the file", "open a file", "bake bread"]}
+
+    response = http.post("/api/embed", json=body).json()
+    legacy = http.post("/api/embeddings", json={"model": "nomic-embed-text", "prompt": "x"})
+    short = http.post("/api/embed", json={**body, "dimensions": 64}).json()
+
+    a, b, c = response["embeddings"]
+    assert abs(sum(v * v for v in a) - 1) < 1e-9
+    assert sum(x * y for x, y in zip(a, b, strict=True)) > sum(
+        x * y for x, y in zip(a, c, strict=True)
+    )
+    assert response["prompt_eval_count"] > 0 and len(a) == 768
+    assert len(legacy.json()["embedding"]) == 768
+    assert len(short["embeddings"][0]) == 64
+
+
+def test_empty_embed_input_returns_no_vectors(http: httpx.Client) -> None:
+    response = http.post("/api/embed", json={"model": "nomic-embed-text", "input": []})
+
+    assert response.json() == {"model": "nomic-embed-text", "embeddings": []}
