@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInternalError
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -48,12 +48,30 @@ SettingsListener = Callable[[Settings, Settings], Awaitable[None] | None]
 ShutdownHook = Callable[["OllamaLanguageServer"], Awaitable[None]]
 
 
-class OllamaProtocol(LanguageServerProtocol):
-    """pygls's protocol, tolerant of a client answering a request we already gave up on.
+class _Ignored:
+    """A message already answered while parsing it; pygls skips it (wrong ``jsonrpc``)."""
 
-    pygls 2.1.1 raises ``InvalidStateError`` (and shows the user an error) when a response
-    arrives for a server->client request whose waiter was cancelled (pygls issue #621).
+    jsonrpc = None
+
+
+class OllamaProtocol(LanguageServerProtocol):
+    """pygls's protocol with two robustness fixes.
+
+    - A request whose params do not parse gets an ``InvalidParams`` error answer; pygls 2.1.1
+      only logs it, and the client waits for an answer forever.
+    - A late response to a server->client request we gave up on is ignored; pygls 2.1.1 raises
+      ``InvalidStateError`` and shows the user an error (pygls issue #621).
     """
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data:
+                log.warning("%s request with unusable params: %s", data.get("method"), exc)
+                self._send_response(data["id"], error=exc.to_response_error())
+                return _Ignored()
+            raise
 
     def _handle_response(self, msg_id: Any, result: Any | None = None, error: Any = None) -> None:
         future = self._request_futures.get(msg_id)
@@ -174,9 +192,12 @@ class OllamaLanguageServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log every internal error; show the user only the first of each kind."""
-        log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
+        if source.__name__ == "FeatureRequestError":  # already answered as a JSON-RPC error
+            log.debug("request failed: %s", error)
+            return
+        log.error("internal error (%s): %s", source.__name__, error)
         kind = type(error).__name__
-        if kind in self._reported_errors or source.__name__ == "FeatureRequestError":
+        if kind in self._reported_errors:
             return
         self._reported_errors.add(kind)
         self.status.show(

@@ -180,7 +180,7 @@ def _coerce(value: Any, annotation: Any) -> Any:
                 return _coerce(value, arg)
             except _Invalid as exc:
                 errors.append(str(exc))
-        raise _Invalid(" or ".join(errors))
+        raise _Invalid("expected " + " or ".join(e.removeprefix("expected ") for e in errors))
     if annotation is type(None):
         if value is None:
             return None
