@@ -356,8 +356,15 @@ class CompletionPipeline:
             )
             if self.observer:
                 self.observer.succeeded()
-            if result.metrics is not None:
-                tokens_per_second = result.metrics.tokens_per_second
+            metrics = result.metrics
+            if metrics is not None:
+                tokens_per_second = metrics.tokens_per_second
+                log.debug(
+                    "generation done: prompt_eval_count=%s eval_count=%s load_ms=%.0f",
+                    metrics.prompt_eval_count,
+                    metrics.eval_count,
+                    (metrics.load_duration or 0) / 1e6,
+                )
             text = postprocess(result.text, context, multiline=multiline)
             self.cache.put(gen.uri, gen.anchor, text)
             return text
