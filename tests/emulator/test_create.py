@@ -42,7 +42,8 @@ def test_quantize_accepts_the_reference_types(
 ) -> None:
     lines = _create(fake_ollama_shared, model="tiny-custom", **{"from": SOURCE}, quantize=quantize)
 
-    assert lines[0]["status"] == f"quantizing F16 model to {level}"
+    assert lines[0] == {"status": "parsing GGUF"}
+    assert lines[1]["status"] == f"quantizing F16 model to {level}"
     assert lines[-2:] == [{"status": "writing manifest"}, {"status": "success"}]
     details = _show(fake_ollama_shared, "tiny-custom")["details"]
     assert isinstance(details, dict) and details["quantization_level"] == level

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from ._create import create
 from ._middleware import ADMIN_PREFIX, RecordingMiddleware
-from ._pull import Downloads, pull
+from ._pull import pull
 from ._routes_admin import admin_routes
 from ._routes_generate import chat, embed, embeddings, generate
 from ._routes_models import copy, delete, ps, root, show, tags, version
@@ -50,5 +50,4 @@ def build_app(state: FakeState) -> Starlette:
         exception_handlers={404: _gin_error, 405: _gin_error},
     )
     app.state.fake = state
-    app.state.downloads = Downloads(state)
     return app

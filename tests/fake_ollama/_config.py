@@ -24,6 +24,7 @@ class EmulatorConfig:
     memory_bytes: int = 32 * GIB
     vram_bytes: int = 0
     max_loaded_models: int = 3  # OLLAMA_MAX_LOADED_MODELS on CPU
+    num_parallel: int = 1  # OLLAMA_NUM_PARALLEL: concurrent generations per loaded model
     default_keep_alive: float = 300.0  # 5m
     default_num_ctx: int = 4096
     load_seconds: float = 0.0  # cold-load time on first use

@@ -48,6 +48,9 @@ async def _create_stream(
 ) -> AsyncGenerator[dict[str, Any], None]:
     quantize = str(body.get("quantize") or body.get("quantization") or "")
     spec = replace(source, repo=name.model, tag=name.tag, digest="")
+    # GUESS: which status Ollama sends first for `from`; the reference says quantization errors
+    # arrive inside the stream, after a first progress line.
+    yield {"status": "parsing GGUF"}
     if quantize:
         level = quantization_level(quantize)
         if source.quantization_level not in _QUANTIZABLE:
@@ -121,6 +124,6 @@ async def create(request: Request) -> Response:
     result = await run_watching(request.receive, record, last_item(stream))
     if result is None:
         return Response(status_code=499)
-    if isinstance(result, str):
-        return error_response(500, result)
+    if isinstance(result, StreamError):
+        return error_response(result.status, result.message)
     return json_response(result)

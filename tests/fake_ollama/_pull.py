@@ -1,16 +1,10 @@
-"""``/api/pull``: a registry download with shared, resumable blob transfers (download.go).
-
-A blob download runs as a background task; every pull waiting on it polls its progress. It is
-cancelled only when the last waiter leaves, and its completed bytes stay behind as a partial
-blob that the next pull resumes from.
-"""
+"""``/api/pull``: the progress stream of a registry pull (images.go PullModel)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -23,66 +17,9 @@ from ._state import FakeState
 from ._streaming import NdjsonResponse, StreamError, last_item, run_watching
 from ._wire import error_response, json_response
 
-__all__ = ["BlobDownload", "Downloads", "pull"]
+__all__ = ["UNKNOWN_MODEL", "pull"]
 
 UNKNOWN_MODEL = "pull model manifest: file does not exist"
-
-
-@dataclass
-class BlobDownload:
-    layer: Layer
-    completed: int
-    waiters: int = 0
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-
-
-class Downloads:
-    """Active blob downloads, keyed by digest (``blobDownloadManager``)."""
-
-    def __init__(self, state: FakeState) -> None:
-        self.state = state
-        self.active: dict[str, BlobDownload] = {}
-
-    def join(self, layer: Layer) -> BlobDownload:
-        download = self.active.get(layer.digest)
-        if download is None:
-            resumed = self.state.store.partial.get(layer.digest, 0)
-            download = BlobDownload(layer, resumed)
-            download.task = asyncio.get_running_loop().create_task(self._run(download))
-            self.active[layer.digest] = download
-            self.state.counters().downloads_started += 1
-        download.waiters += 1
-        return download
-
-    def leave(self, download: BlobDownload) -> None:
-        download.waiters -= 1
-        if download.waiters <= 0 and not download.done.is_set() and download.task is not None:
-            download.task.cancel()
-            self.active.pop(download.layer.digest, None)
-            self.state.counters().downloads_cancelled += 1
-
-    async def _run(self, download: BlobDownload) -> None:
-        config = self.state.config
-        store = self.state.store
-        digest = download.layer.digest
-        total = download.layer.size
-        loop = asyncio.get_running_loop()
-        last = loop.time()
-        while download.completed < total:
-            await asyncio.sleep(min(config.progress_interval, 0.05))
-            now = loop.time()
-            step = int(config.pull_bytes_per_second * (now - last))
-            last = now
-            step = min(step, total - download.completed)
-            download.completed += step
-            store.partial[digest] = download.completed
-            self.state.counters().bytes_downloaded += step
-        store.partial.pop(digest, None)
-        store.blobs.add(digest)
-        self.state.counters().downloads_completed += 1
-        download.done.set()
-        self.active.pop(digest, None)
 
 
 def _progress(layer: Layer, completed: int) -> dict[str, Any]:
@@ -96,13 +33,11 @@ def _progress(layer: Layer, completed: int) -> dict[str, Any]:
     return line
 
 
-async def _layer_progress(
-    state: FakeState, downloads: Downloads, layer: Layer
-) -> AsyncGenerator[dict[str, Any], None]:
+async def _layer_progress(state: FakeState, layer: Layer) -> AsyncGenerator[dict[str, Any], None]:
     if layer.digest in state.store.blobs:
         yield _progress(layer, layer.size)
         return
-    download = downloads.join(layer)
+    download = state.downloads.join(layer)
     try:
         while True:
             yield _progress(layer, download.completed)
@@ -110,12 +45,10 @@ async def _layer_progress(
                 return
             await asyncio.sleep(state.config.progress_interval)
     finally:
-        downloads.leave(download)
+        state.downloads.leave(download)
 
 
-async def _pull_stream(
-    state: FakeState, downloads: Downloads, text: str
-) -> AsyncGenerator[dict[str, Any], None]:
+async def _pull_stream(state: FakeState, text: str) -> AsyncGenerator[dict[str, Any], None]:
     yield {"status": "pulling manifest"}
     if state.config.manifest_seconds > 0:
         await asyncio.sleep(state.config.manifest_seconds)
@@ -124,7 +57,7 @@ async def _pull_stream(
     if name is None or spec is None:
         raise StreamError(UNKNOWN_MODEL)
     for layer in spec.layers:
-        async with contextlib.aclosing(_layer_progress(state, downloads, layer)) as lines:
+        async with contextlib.aclosing(_layer_progress(state, layer)) as lines:
             async for line in lines:
                 yield line
     yield {"status": "verifying sha256 digest"}
@@ -138,7 +71,6 @@ async def _pull_stream(
 
 async def pull(request: Request) -> Response:
     state: FakeState = request.app.state.fake
-    downloads: Downloads = request.app.state.downloads
     record = request.scope["state"]["record"]
     try:
         body = decode_body(await request.body(), "PullRequest", {"model": str, "stream": bool})
@@ -147,13 +79,13 @@ async def pull(request: Request) -> Response:
             raise BadRequest("invalid model name")
     except BadRequest as error:
         return error_response(error.status, error.message)
-    source = _pull_stream(state, downloads, text)
+    source = _pull_stream(state, text)
     if body.get("stream", True) is not False:
         return NdjsonResponse(source, record, request.scope["state"]["faults"])
 
     result = await run_watching(request.receive, record, last_item(source))
     if result is None:
         return Response(status_code=499)
-    if isinstance(result, str):
-        return error_response(500, result)
+    if isinstance(result, StreamError):
+        return error_response(result.status, result.message)
     return json_response(result)

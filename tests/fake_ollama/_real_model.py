@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import importlib.util
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +26,9 @@ from ._templates import FIM_LAYOUTS, TEMPLATES, PromptTemplate, fim_go_template
 __all__ = ["LlamaCppEngine", "default_gguf", "real_model_missing"]
 
 _N_CTX = 4096
+# llama.cpp's worker threads spin while they wait for each other; on a shared machine half the
+# cores keeps generation from stalling behind other processes.
+_THREADS = max(1, (os.cpu_count() or 2) // 2)
 _LLAMAS: dict[str, Any] = {}  # one loaded model per GGUF path, shared by every emulator
 _LOAD_LOCK = threading.Lock()
 
@@ -50,7 +54,7 @@ def _llama(path: str) -> Any:
             import llama_cpp
 
             _LLAMAS[path] = llama_cpp.Llama(
-                model_path=path, n_ctx=_N_CTX, n_threads=2, n_batch=512, verbose=False
+                model_path=path, n_ctx=_N_CTX, n_threads=_THREADS, n_batch=512, verbose=False
             )
         return _LLAMAS[path]
 

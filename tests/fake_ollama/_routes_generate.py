@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import math
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -17,12 +17,12 @@ from ._faults import Fault
 from ._fim import parse_fim
 from ._generation import GenerationRequest, GenerationStats
 from ._names import parse_name
-from ._recording import RecordedRequest
+from ._recording import Counters, RecordedRequest
 from ._scheduler import LoadedModel, LoadError
 from ._scripted import tokenize
 from ._state import FakeState
 from ._store import InstalledModel
-from ._streaming import NdjsonResponse, run_watching
+from ._streaming import NdjsonResponse, StreamError, run_watching
 from ._wire import error_response, json_response, rfc3339
 
 __all__ = ["chat", "embed", "embeddings", "generate"]
@@ -125,29 +125,16 @@ def _load_body(name: str, chat: bool, reason: str) -> dict[str, Any]:
     return body
 
 
-async def _run(
-    request: Request,
-    body: dict[str, Any],
-    installed: InstalledModel,
-    generation: GenerationRequest,
-    chat: bool,
-) -> Response:
-    """Load, generate, and answer as a stream or one object."""
-    state = _state(request)
-    record = _record(request)
-    faults = _faults(request)
-    keep_alive = keep_alive_of(body)
-    total_start = time.perf_counter_ns()
-    try:
-        loaded, load_ns = await _acquire(state, installed, body, faults)
-    except LoadError as error:
-        return error_response(error.status, error.message)
+def _record_prompt(record: RecordedRequest, generation: GenerationRequest) -> None:
     record.prompt = generation.prompt
     if generation.fim is not None:
         record.fim_layout = generation.fim.layout
         record.fim_prefix = generation.fim.prefix
         record.fim_suffix = generation.fim.suffix
-    counters = state.counters()
+
+
+def _token_counter(counters: Counters, record: RecordedRequest) -> Callable[[], bool]:
+    """Counts produced tokens, and those produced after the client left (should stay 0)."""
 
     def on_token() -> bool:
         counters.tokens_generated += 1
@@ -156,12 +143,30 @@ async def _run(
             counters.tokens_after_disconnect += 1
         return not record.disconnected
 
-    generation.on_token = on_token
-    generation.cache = loaded.cache
-    engine = state.engine_for(installed.name.display)
-    running = engine.start(generation)
+    return on_token
+
+
+async def _run(
+    request: Request,
+    body: dict[str, Any],
+    installed: InstalledModel,
+    generation: GenerationRequest,
+    chat: bool,
+) -> Response:
+    """Schedule, generate, and answer as a stream or one object.
+
+    Everything happens inside the response's source, so a client that leaves while the model
+    loads or waits for its slot is noticed; errors before the first line keep their status.
+    """
+    state = _state(request)
+    record = _record(request)
+    faults = _faults(request)
+    keep_alive = keep_alive_of(body)
     name = model_field(body)
-    counters.generations_started += 1
+    total_start = time.perf_counter_ns()
+    counters = state.counters()
+    _record_prompt(record, generation)
+    generation.on_token = _token_counter(counters, record)
 
     def chunk(piece: str) -> dict[str, Any]:
         content: dict[str, Any] = (
@@ -169,49 +174,66 @@ async def _run(
         )
         return {"model": name, "created_at": rfc3339(), **content, "done": False}
 
-    def final(produced: str) -> dict[str, Any]:
-        out = chunk("")
-        out["done"] = True
-        out["done_reason"] = running.stats.done_reason
-        if not chat and not generation.raw:
-            out["context"] = _context_ids(generation.prompt + produced)
-        out.update(_metrics(total_start, load_ns, running.stats))
-        return out
-
-    async def stream() -> AsyncGenerator[dict[str, Any], None]:
-        finished = False
+    async def produce(load_ns: int) -> AsyncGenerator[dict[str, Any], None]:
+        running = state.engine_for(installed.name.display).start(generation)
+        counters.generations_started += 1
         produced: list[str] = []
+        finished = False
         try:
             async for piece in running.pieces():
                 produced.append(piece)
                 yield chunk(piece)
             finished = True
             counters.generations_completed += 1
-            yield final("".join(produced))
         finally:
             if not finished:
                 counters.generations_cancelled += 1
+        out = chunk("")
+        out.update(done=True, done_reason=running.stats.done_reason)
+        if not chat and not generation.raw:
+            out["context"] = _context_ids(generation.prompt + "".join(produced))
+        out.update(_metrics(total_start, load_ns, running.stats))
+        yield out
+
+    async def stream() -> AsyncGenerator[dict[str, Any], None]:
+        try:
+            loaded, load_ns = await _acquire(state, installed, body, faults)
+        except LoadError as error:
+            raise StreamError(error.message, error.status) from None
+        try:
+            async with loaded.slots:  # OLLAMA_NUM_PARALLEL generations per runner
+                generation.cache = loaded.cache
+                async with contextlib.aclosing(produce(load_ns)) as items:
+                    async for item in items:
+                        yield item
+        finally:
             state.scheduler.release(loaded, keep_alive)
 
     if body.get("stream", True) is not False:
         return NdjsonResponse(stream(), record, faults)
 
-    async def aggregate() -> dict[str, Any]:
+    async def aggregate() -> dict[str, Any] | StreamError:
         pieces: list[str] = []
-        async with contextlib.aclosing(stream()) as items:
-            async for item in items:
-                if item["done"]:
+        try:
+            async with contextlib.aclosing(stream()) as items:
+                async for item in items:
+                    if not item["done"]:
+                        pieces.append(item["message"]["content"] if chat else item["response"])
+                        continue
                     if chat:
                         item["message"]["content"] = "".join(pieces)
                     else:
                         item["response"] = "".join(pieces)
                     return item
-                pieces.append(item["message"]["content"] if chat else item["response"])
+        except StreamError as error:
+            return error
         raise AssertionError("stream ended without a final chunk")
 
     result = await run_watching(request.receive, record, aggregate())
     if result is None:
         return Response(status_code=499)  # the client is gone; nobody reads this
+    if isinstance(result, StreamError):
+        return error_response(result.status, result.message)
     for fault in faults:
         if fault.kind == "error_line":
             return error_response(500, fault.message)

@@ -47,6 +47,7 @@ class LoadedModel:
     last_used: float = field(default_factory=time.monotonic)
     cache: list[str] = field(default_factory=list)
     timer: asyncio.TimerHandle | None = None
+    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
 
 class Scheduler:
@@ -97,6 +98,7 @@ class Scheduler:
         if self.config.load_seconds > 0:
             await asyncio.sleep(self.config.load_seconds)
         loaded = LoadedModel(model, size, min(size, self.config.vram_bytes), num_ctx)
+        loaded.slots = asyncio.Semaphore(max(self.config.num_parallel, 1))
         self.loaded[model.name.key] = loaded
         self._counters().loads += 1
         return loaded

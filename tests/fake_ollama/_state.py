@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ._config import EmulatorConfig
+from ._downloads import Downloads
 from ._faults import FaultBook
 from ._generation import Engine
 from ._real_model import LlamaCppEngine
@@ -36,12 +37,14 @@ class FakeState:
     connections: ConnectionControl = field(default_factory=ConnectionControl)
     real_engines: list[LlamaCppEngine] = field(default_factory=list)
     scheduler: Scheduler = field(init=False)
+    downloads: Downloads = field(init=False)
     scripted: ScriptedEngine = field(init=False)
     initial_config: EmulatorConfig = field(init=False)
 
     def __post_init__(self) -> None:
         self.initial_config = copy.deepcopy(self.config)
         self.scheduler = Scheduler(self.config, self.counters)
+        self.downloads = Downloads(self.config, self.store, self.counters)
         self.scripted = ScriptedEngine(self.config)
         self._install_all()
 
@@ -70,6 +73,7 @@ class FakeState:
         """Back to the state at start: models, runners, rules, faults, records, config."""
         for key in list(self.scheduler.loaded):
             self.scheduler.unload(key)
+        self.downloads.cancel_all()
         self.config.update(copy.deepcopy(self.initial_config).to_json())
         self.store.models.clear()
         self.store.blobs.clear()

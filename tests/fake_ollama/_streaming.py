@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 
 import anyio
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ._faults import Fault
 from ._recording import RecordedRequest
-from ._wire import NDJSON_CONTENT_TYPE, go_json
+from ._wire import NDJSON_CONTENT_TYPE, error_response, go_json
 
 __all__ = ["NdjsonResponse", "StreamError", "last_item", "run_watching"]
 
@@ -26,7 +26,13 @@ T = TypeVar("T")
 
 
 class StreamError(Exception):
-    """Raised by a stream source: sent as an ``{"error": ...}`` line (HTTP 200 already sent)."""
+    """Raised by a stream source. Before the first line it becomes a real ``status`` with a JSON
+    error body (Ollama sends headers with its first write); after, an ``{"error": ...}`` line."""
+
+    def __init__(self, message: str, status: int = 500) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
 
 
 async def _watch(
@@ -58,16 +64,22 @@ async def run_watching(
     return result[0] if result else None
 
 
-async def last_item(source: AsyncGenerator[dict[str, Any], None]) -> dict[str, Any] | str:
-    """Drain a stream for a ``stream:false`` reply: its last object, or the error text."""
+async def last_item(
+    source: AsyncGenerator[dict[str, Any], None],
+) -> dict[str, Any] | StreamError:
+    """Drain a stream for a ``stream:false`` reply: its last object, or its error."""
     last: dict[str, Any] = {}
     try:
         async with contextlib.aclosing(source) as items:
             async for item in items:
                 last = item
     except StreamError as error:
-        return str(error)
+        return error
     return last
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
 
 
 class NdjsonResponse(Response):
@@ -91,8 +103,15 @@ class NdjsonResponse(Response):
             f for f in faults or [] if f.kind in ("stall", "cut", "malformed", "error_line")
         ]
         self._cut = False
+        self._started = False
+
+    async def _start(self, send: Send) -> None:
+        if not self._started:
+            self._started = True
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
 
     async def _line(self, send: Send, text: str) -> None:
+        await self._start(send)
         await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
         if self.record is not None:
             self.record.chunks_sent += 1
@@ -101,6 +120,7 @@ class NdjsonResponse(Response):
         """Faults due before line ``sent``; returns False when the stream must end."""
         for fault in [f for f in self.faults if f.after_chunks == sent]:
             self.faults.remove(fault)
+            await self._start(send)
             if fault.kind == "stall":
                 if fault.seconds > 0:
                     await anyio.sleep(fault.seconds)
@@ -117,9 +137,6 @@ class NdjsonResponse(Response):
         return True
 
     async def _pump(self, send: Send, scope: anyio.CancelScope) -> None:
-        await send(
-            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-        )
         sent = 0
         async with contextlib.aclosing(self.source) as items:
             try:
@@ -131,8 +148,15 @@ class NdjsonResponse(Response):
                     await self._line(send, go_json(item) + "\n")
                     sent += 1
             except StreamError as error:
-                await self._line(send, go_json({"error": str(error)}) + "\n")
+                if not self._started:
+                    await error_response(error.status, error.message)(
+                        {"type": "http"}, _no_receive, send
+                    )
+                    scope.cancel()
+                    return
+                await self._line(send, go_json({"error": error.message}) + "\n")
         if not self._cut:
+            await self._start(send)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         scope.cancel()
 
