@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.fake_ollama import GIB, FakeOllama
+from tests.fake_ollama import GIB, FakeOllama, RecordedRequest
 
 
 def _post(fake: FakeOllama, path: str, **body: Any) -> httpx.Response:
@@ -127,3 +128,29 @@ def test_a_different_num_ctx_reloads_the_runner(fake_ollama: FakeOllama) -> None
 
     assert _running(fake_ollama)["tinyllama:latest"]["context_length"] == 2048
     assert fake_ollama.counters.loads == 2
+
+
+async def _two_streams(fake: FakeOllama) -> tuple[RecordedRequest, RecordedRequest]:
+    """Two streamed generations sent together; returned in order of completion."""
+    fake.reply(" ".join(["word"] * 20), tokens_per_second=100)
+    body = {"model": "tinyllama", "prompt": "x"}
+    async with httpx.AsyncClient(base_url=fake.url) as client:
+        await asyncio.gather(*(client.post("/api/generate", json=body) for _ in range(2)))
+    first, second = sorted(fake.requests_to("/api/generate"), key=lambda r: r.finished or 0)
+    assert first.finished is not None and second.first_byte is not None
+    return first, second
+
+
+async def test_one_generation_at_a_time_per_model(fake_ollama: FakeOllama) -> None:
+    first, second = await _two_streams(fake_ollama)
+
+    assert second.started < (first.finished or 0)
+    assert (second.first_byte or 0) >= (first.finished or 0)  # queued behind the first
+
+
+async def test_num_parallel_lets_generations_overlap(fake_ollama: FakeOllama) -> None:
+    fake_ollama.configure(num_parallel=2)
+
+    first, second = await _two_streams(fake_ollama)
+
+    assert (second.first_byte or 0) < (first.finished or 0)
