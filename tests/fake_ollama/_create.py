@@ -12,8 +12,9 @@ from starlette.responses import Response
 
 from ._catalog import ModelSpec
 from ._decode import BadRequest, decode_body, model_field
+from ._middleware import faults_of, record_of
 from ._names import ModelName, parse_name
-from ._state import FakeState
+from ._state import FakeState, state_of
 from ._streaming import NdjsonResponse, StreamError, last_item, run_watching
 from ._wire import error_response, json_response
 
@@ -94,8 +95,8 @@ async def _create_stream(
 
 
 async def create(request: Request) -> Response:
-    state: FakeState = request.app.state.fake
-    record = request.scope["state"]["record"]
+    state = state_of(request)
+    record = record_of(request)
     try:
         body = decode_body(
             await request.body(),
@@ -119,7 +120,7 @@ async def create(request: Request) -> Response:
         return error_response(error.status, error.message)
     stream = _create_stream(state, name, replace(source.spec, parent_model=""), body)
     if body.get("stream", True) is not False:
-        return NdjsonResponse(stream, record, request.scope["state"]["faults"])
+        return NdjsonResponse(stream, record, faults_of(request))
 
     result = await run_watching(request.receive, record, last_item(stream))
     if result is None:

@@ -7,17 +7,30 @@ import time
 from typing import Any
 
 import anyio
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._faults import ALL_KINDS, FaultBook
-from ._recording import Recorder
+from ._faults import ALL_KINDS, Fault, FaultBook
+from ._recording import RecordedRequest, Recorder
 from ._wire import JSON_CONTENT_TYPE, go_json
 
-__all__ = ["ADMIN_PREFIX", "RecordingMiddleware"]
+__all__ = ["ADMIN_PREFIX", "RecordingMiddleware", "faults_of", "record_of"]
 
 ADMIN_PREFIX = "/_fake"
 _STREAMING_PATHS = frozenset(("/api/generate", "/api/chat", "/api/pull", "/api/create"))
 _LOADING_PATHS = frozenset(("/api/generate", "/api/chat", "/api/embed", "/api/embeddings"))
+
+
+def record_of(request: Request) -> RecordedRequest:
+    """The record the middleware opened for this request."""
+    record: RecordedRequest = request.scope["state"]["record"]
+    return record
+
+
+def faults_of(request: Request) -> list[Fault]:
+    """The faults this request drew."""
+    faults: list[Fault] = request.scope["state"]["faults"]
+    return faults
 
 
 def _parse_body(raw: bytes) -> Any:

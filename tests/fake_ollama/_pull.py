@@ -12,8 +12,9 @@ from starlette.responses import Response
 
 from ._catalog import Layer, resolve_catalog
 from ._decode import BadRequest, decode_body, model_field
+from ._middleware import faults_of, record_of
 from ._names import parse_name
-from ._state import FakeState
+from ._state import FakeState, state_of
 from ._streaming import NdjsonResponse, StreamError, last_item, run_watching
 from ._wire import error_response, json_response
 
@@ -70,8 +71,8 @@ async def _pull_stream(state: FakeState, text: str) -> AsyncGenerator[dict[str, 
 
 
 async def pull(request: Request) -> Response:
-    state: FakeState = request.app.state.fake
-    record = request.scope["state"]["record"]
+    state = state_of(request)
+    record = record_of(request)
     try:
         body = decode_body(await request.body(), "PullRequest", {"model": str, "stream": bool})
         text = model_field(body)
@@ -81,7 +82,7 @@ async def pull(request: Request) -> Response:
         return error_response(error.status, error.message)
     source = _pull_stream(state, text)
     if body.get("stream", True) is not False:
-        return NdjsonResponse(source, record, request.scope["state"]["faults"])
+        return NdjsonResponse(source, record, faults_of(request))
 
     result = await run_watching(request.receive, record, last_item(source))
     if result is None:

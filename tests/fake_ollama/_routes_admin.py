@@ -14,15 +14,10 @@ from starlette.routing import Route
 
 from ._faults import Fault
 from ._scripted import Rule
-from ._state import FakeState
+from ._state import state_of
 from ._wire import error_response, json_response
 
 __all__ = ["admin_routes"]
-
-
-def _state(request: Request) -> FakeState:
-    state: FakeState = request.app.state.fake
-    return state
 
 
 async def _json(request: Request) -> Any:
@@ -31,7 +26,7 @@ async def _json(request: Request) -> Any:
 
 
 async def requests_(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     if request.method == "DELETE":
         state.recorder.clear()
         return json_response({})
@@ -46,11 +41,11 @@ async def requests_(request: Request) -> Response:
 
 
 async def counters(request: Request) -> Response:
-    return json_response(_state(request).recorder.counters.to_json())
+    return json_response(state_of(request).recorder.counters.to_json())
 
 
 async def rules(request: Request) -> Response:
-    engine = _state(request).scripted
+    engine = state_of(request).scripted
     if request.method == "DELETE":
         engine.clear_rules()
     elif request.method == "POST":
@@ -62,7 +57,7 @@ async def rules(request: Request) -> Response:
 
 
 async def faults(request: Request) -> Response:
-    book = _state(request).faults
+    book = state_of(request).faults
     if request.method == "DELETE":
         book.clear()
     elif request.method == "POST":
@@ -76,7 +71,7 @@ async def faults(request: Request) -> Response:
 async def connections(request: Request) -> Response:
     """``{"mode": "refuse", "seconds": 2}`` stops listening for a while (the reply is sent
     first); ``{"mode": "drop", "count": 3}`` accepts and closes the next connections."""
-    state = _state(request)
+    state = state_of(request)
     body = await _json(request)
     mode = body.get("mode")
     seconds = float(body.get("seconds", 0))
@@ -97,7 +92,7 @@ async def connections(request: Request) -> Response:
 
 
 async def config(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     if request.method == "PATCH":
         try:
             state.config.update(await _json(request))
@@ -109,7 +104,7 @@ async def config(request: Request) -> Response:
 async def models(request: Request) -> Response:
     """GET: installed, partial and loaded models. POST ``{"pulled": [...]}``: replace the
     installed set (and unload everything)."""
-    state = _state(request)
+    state = state_of(request)
     if request.method == "POST":
         body = await _json(request)
         for key in list(state.scheduler.loaded):
@@ -132,7 +127,7 @@ async def models(request: Request) -> Response:
 
 
 async def reset(request: Request) -> Response:
-    _state(request).reset()
+    state_of(request).reset()
     return json_response({})
 
 

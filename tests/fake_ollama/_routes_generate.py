@@ -16,11 +16,12 @@ from ._decode import BadRequest, decode_body, keep_alive_of, model_field
 from ._faults import Fault
 from ._fim import parse_fim
 from ._generation import GenerationRequest, GenerationStats
+from ._middleware import faults_of, record_of
 from ._names import parse_name
 from ._recording import Counters, RecordedRequest
 from ._scheduler import LoadedModel, LoadError
 from ._scripted import tokenize
-from ._state import FakeState
+from ._state import FakeState, state_of
 from ._store import InstalledModel
 from ._streaming import NdjsonResponse, StreamError, run_watching
 from ._wire import error_response, json_response, rfc3339
@@ -46,21 +47,6 @@ _CHAT_SCHEMA: dict[str, type | tuple[type, ...]] = {
     "options": dict,
     "tools": list,
 }
-
-
-def _state(request: Request) -> FakeState:
-    state: FakeState = request.app.state.fake
-    return state
-
-
-def _record(request: Request) -> RecordedRequest:
-    record: RecordedRequest = request.scope["state"]["record"]
-    return record
-
-
-def _faults(request: Request) -> list[Fault]:
-    faults: list[Fault] = request.scope["state"]["faults"]
-    return faults
 
 
 def _metrics(total_start: int, load_ns: int, stats: GenerationStats) -> dict[str, Any]:
@@ -105,14 +91,23 @@ async def _acquire(
     )
 
 
-def _load_or_unload(
-    state: FakeState, installed: InstalledModel, keep_alive: float | None, chat: bool, name: str
-) -> dict[str, Any] | None:
-    """An empty prompt with keep_alive 0 unloads before scheduling (no load first)."""
+async def _load_only(
+    request: Request, installed: InstalledModel, body: dict[str, Any], chat: bool
+) -> Response:
+    """An empty prompt loads the model; with keep_alive 0 it unloads it, before scheduling
+    (so without loading it first). The answer is one JSON object even when streaming."""
+    state = state_of(request)
+    name = model_field(body)
+    keep_alive = keep_alive_of(body)
     if keep_alive is not None and keep_alive <= 0:
         state.scheduler.unload(installed.name.key)
-        return _load_body(name, chat, "unload")
-    return None
+        return json_response(_load_body(name, chat, "unload"))
+    try:
+        loaded, _ = await _acquire(state, installed, body, faults_of(request))
+    except LoadError as error:
+        return error_response(error.status, error.message)
+    state.scheduler.release(loaded, keep_alive)
+    return json_response(_load_body(name, chat, "load"))
 
 
 def _load_body(name: str, chat: bool, reason: str) -> dict[str, Any]:
@@ -158,9 +153,9 @@ async def _run(
     Everything happens inside the response's source, so a client that leaves while the model
     loads or waits for its slot is noticed; errors before the first line keep their status.
     """
-    state = _state(request)
-    record = _record(request)
-    faults = _faults(request)
+    state = state_of(request)
+    record = record_of(request)
+    faults = faults_of(request)
     keep_alive = keep_alive_of(body)
     name = model_field(body)
     total_start = time.perf_counter_ns()
@@ -241,10 +236,10 @@ async def _run(
 
 
 async def generate(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     try:
         body = decode_body(await request.body(), "GenerateRequest", _GENERATE_SCHEMA)
-        keep_alive = keep_alive_of(body)
+        keep_alive_of(body)  # validated up front: a bad value is a 400
         name = model_field(body)
         installed = _lookup(state, name, missing_status=404)
         if body.get("raw") and (body.get("template") or body.get("system") or body.get("context")):
@@ -264,10 +259,7 @@ async def generate(request: Request) -> Response:
     except BadRequest as error:
         return error_response(error.status, error.message)
     if not prompt and not suffix:
-        unload = _load_or_unload(state, installed, keep_alive, False, name)
-        if unload is not None:
-            return json_response(unload)
-        return await _preload(request, state, installed, body, chat=False)
+        return await _load_only(request, installed, body, chat=False)
     system = body.get("system") or spec.system or None
     raw = bool(body.get("raw"))
     rendered = prompt if raw else spec.template.render_generate(prompt, suffix, system)
@@ -286,22 +278,11 @@ async def generate(request: Request) -> Response:
     return await _run(request, body, installed, generation, chat=False)
 
 
-async def _preload(
-    request: Request, state: FakeState, installed: InstalledModel, body: dict[str, Any], chat: bool
-) -> Response:
-    try:
-        loaded, _ = await _acquire(state, installed, body, _faults(request))
-    except LoadError as error:
-        return error_response(error.status, error.message)
-    state.scheduler.release(loaded, keep_alive_of(body))
-    return json_response(_load_body(model_field(body), chat, "load"))
-
-
 async def chat(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     try:
         body = decode_body(await request.body(), "ChatRequest", _CHAT_SCHEMA)
-        keep_alive = keep_alive_of(body)
+        keep_alive_of(body)  # validated up front: a bad value is a 400
         name = model_field(body)
         installed = _lookup(state, name, missing_status=400)
         spec = installed.spec
@@ -315,10 +296,7 @@ async def chat(request: Request) -> Response:
     except BadRequest as error:
         return error_response(error.status, error.message)
     if not messages:
-        unload = _load_or_unload(state, installed, keep_alive, True, name)
-        if unload is not None:
-            return json_response(unload)
-        return await _preload(request, state, installed, body, chat=True)
+        return await _load_only(request, installed, body, chat=True)
     if spec.system and not any(m["role"] == "system" for m in messages):
         messages.insert(0, {"role": "system", "content": spec.system})
     rendered = spec.template.render_chat(messages)
@@ -360,7 +338,7 @@ def _embedding(text: str, dimensions: int) -> list[float]:
 async def _embed_vectors(
     request: Request, body: dict[str, Any], texts: list[str]
 ) -> tuple[list[list[float]], dict[str, Any]] | Response:
-    state = _state(request)
+    state = state_of(request)
     try:
         installed = _lookup(state, model_field(body), missing_status=400)
         keep_alive = keep_alive_of(body)
@@ -370,7 +348,7 @@ async def _embed_vectors(
     if not texts:
         return [], {}
     try:
-        loaded, load_ns = await _acquire(state, installed, body, _faults(request))
+        loaded, load_ns = await _acquire(state, installed, body, faults_of(request))
     except LoadError as error:
         return error_response(error.status, error.message)
     try:

@@ -11,7 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from ._catalog import ModelSpec
 from ._decode import BadRequest, decode_body, model_field
 from ._names import parse_name
-from ._state import FakeState
+from ._state import FakeState, state_of
 from ._store import InstalledModel
 from ._wire import error_response, json_response, rfc3339
 
@@ -19,11 +19,6 @@ __all__ = ["copy", "delete", "details", "ps", "root", "show", "tags", "version"]
 
 # Where a Linux service install keeps blobs; only used in the generated Modelfile text.
 _BLOB_DIR = "/usr/share/ollama/.ollama/models/blobs"
-
-
-def _state(request: Request) -> FakeState:
-    state: FakeState = request.app.state.fake
-    return state
 
 
 def details(spec: ModelSpec, *, extended: bool = True) -> dict[str, Any]:
@@ -46,7 +41,7 @@ async def root(request: Request) -> Response:
 
 
 async def version(request: Request) -> Response:
-    return json_response({"version": _state(request).config.version})
+    return json_response({"version": state_of(request).config.version})
 
 
 def _summary(model: InstalledModel) -> dict[str, Any]:
@@ -63,7 +58,7 @@ def _summary(model: InstalledModel) -> dict[str, Any]:
 
 
 async def tags(request: Request) -> Response:
-    return json_response({"models": [_summary(m) for m in _state(request).store.listing()]})
+    return json_response({"models": [_summary(m) for m in state_of(request).store.listing()]})
 
 
 def _modelfile(model: InstalledModel) -> str:
@@ -103,7 +98,7 @@ def _lookup(state: FakeState, body: dict[str, Any]) -> InstalledModel:
 async def show(request: Request) -> Response:
     try:
         body = decode_body(await request.body(), "ShowRequest", {"model": str, "verbose": bool})
-        model = _lookup(_state(request), body)
+        model = _lookup(state_of(request), body)
     except BadRequest as error:
         return error_response(error.status, error.message)
     spec = model.spec
@@ -128,7 +123,7 @@ async def show(request: Request) -> Response:
 
 async def ps(request: Request) -> Response:
     models = []
-    for loaded in _state(request).scheduler.running():
+    for loaded in state_of(request).scheduler.running():
         spec = loaded.model.spec
         display = loaded.model.name.display
         models.append(
@@ -147,7 +142,7 @@ async def ps(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     try:
         body = decode_body(await request.body(), "DeleteRequest", {"model": str})
         text = model_field(body)
@@ -165,7 +160,7 @@ async def delete(request: Request) -> Response:
 
 
 async def copy(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     try:
         body = decode_body(await request.body(), "CopyRequest", {"source": str, "destination": str})
         source_text = str(body.get("source") or "")

@@ -6,6 +6,8 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from starlette.requests import Request
+
 from ._config import EmulatorConfig
 from ._downloads import Downloads
 from ._faults import FaultBook
@@ -16,7 +18,7 @@ from ._scheduler import Scheduler
 from ._scripted import ScriptedEngine
 from ._store import ModelStore
 
-__all__ = ["ConnectionControl", "FakeState"]
+__all__ = ["ConnectionControl", "FakeState", "state_of"]
 
 
 @dataclass
@@ -82,3 +84,9 @@ class FakeState:
         self.scripted.clear_rules()
         self.faults.clear()
         self.recorder.clear()
+
+
+def state_of(request: Request) -> FakeState:
+    """The emulator state behind a request's app."""
+    state: FakeState = request.app.state.fake
+    return state
