@@ -108,16 +108,6 @@ class NeovimSession:
         )
         return str(text) if text else None
 
-    def server_commands(self) -> list[str]:
-        """The commands the server offers (``executeCommandProvider``)."""
-        return list(
-            self.lua(
-                "local c = vim.lsp.get_clients({ name = 'ollama_lsp' })[1]\n"
-                "local p = c.server_capabilities.executeCommandProvider\n"
-                "return p and p.commands or {}"
-            )
-        )
-
     def notified(self, needle: str) -> str | None:
         return next((n for n in self.notes() if needle in n), None)
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from tests.editors.emulator import generations
 from tests.editors.neovim_session import NeovimSession, start, wait_for, write_init
 from tests.editors.nvim_binary import find_nvim
+from tests.editors.server_probe import server_commands
 from tests.fake_ollama import FakeOllama
 
 NVIM, WHY_NOT = find_nvim()
@@ -53,17 +55,9 @@ def type_a_function_body(session: NeovimSession) -> None:
     session.nvim.input("A    ")
 
 
-def require_command(session: NeovimSession, command: str) -> None:
-    if command not in session.server_commands():
+def require_command(command: str) -> None:
+    if command not in server_commands():
         pytest.skip(f"the server does not offer {command} yet")
-
-
-def generations(fake: FakeOllama) -> list[Any]:
-    return [
-        r
-        for r in fake.requests_to("/api/generate")
-        if isinstance(r.body, dict) and (r.body.get("prompt") or r.body.get("suffix"))
-    ]
 
 
 def test_typing_shows_a_suggestion_and_tab_accepts_it(neovim: Any, fake_ollama: FakeOllama) -> None:
@@ -81,11 +75,11 @@ def test_typing_shows_a_suggestion_and_tab_accepts_it(neovim: Any, fake_ollama: 
 
 
 def test_pull_shows_progress_and_finishes(neovim: Any, fake_ollama: FakeOllama) -> None:
+    require_command("ollama.pullModel")
     model = "deepseek-coder:6.7b-base"
     # About two seconds of download, so progress reports arrive between begin and end.
     fake_ollama.configure(pull_bytes_per_second=2e9)
     session = neovim(settings(fake_ollama.url))
-    require_command(session, "ollama.pullModel")
     session.nvim.command(f"Ollama pull {model}")
     wait_for(lambda: session.notified(f"Pulled {model}"), "the pull to finish", timeout=60)
     assert model in fake_ollama.installed()
@@ -100,9 +94,9 @@ def test_pull_shows_progress_and_finishes(neovim: Any, fake_ollama: FakeOllama) 
 def test_switch_changes_the_model_of_the_next_completion(
     neovim: Any, fake_ollama: FakeOllama
 ) -> None:
+    require_command("ollama.switchModel")
     fake_ollama.reply("return a + b", prefix_endswith="def add(a, b):\n    ")
     session = neovim(settings(fake_ollama.url))
-    require_command(session, "ollama.switchModel")
     session.nvim.command("Ollama switch starcoder2:3b")
     wait_for(lambda: session.notified("starcoder2:3b"), "the switch to finish")
     type_a_function_body(session)

@@ -1,0 +1,65 @@
+"""VS Code itself (code-server 4.139 = VS Code 1.139) with the packaged extension, the real
+server and the emulator, driven in Chromium: ghost text, Tab, status bar, Pull Model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.editors.code_server import build_extension, code_server_home, drive, running_code_server
+from tests.editors.emulator import generations
+from tests.editors.server_probe import server_commands
+from tests.fake_ollama import FakeOllama
+
+HOME, WHY_NOT = code_server_home()
+pytestmark = [
+    pytest.mark.editor,
+    pytest.mark.code_server,
+    pytest.mark.skipif(HOME is None, reason=WHY_NOT),
+    pytest.mark.timeout(300),
+]
+
+MODEL = "qwen2.5-coder:1.5b-base"
+
+
+@pytest.fixture(scope="module")
+def code_server(
+    fake_ollama_module: FakeOllama, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    assert HOME is not None
+    build_extension()
+    root = tmp_path_factory.mktemp("code-server")
+    with running_code_server(HOME, root, fake_ollama_module.url, MODEL) as served:
+        yield served
+
+
+def test_ghost_text_appears_and_tab_accepts_it(
+    code_server: tuple[str, Path], fake_ollama_shared: FakeOllama, tmp_path: Path
+) -> None:
+    url, workspace = code_server
+    (workspace / "calc.py").write_text("import math\n\n")
+    fake_ollama_shared.reply("return a + b", prefix_endswith="def add(a, b):\n    ")
+    seen = drive(
+        "inline", url, file="calc.py", model=MODEL, screenshot=str(tmp_path / "inline.png")
+    )
+    assert seen["ghost"] == "return a + b"
+    assert "    return a + b" in seen["lines"]
+    assert MODEL in seen["statusBefore"]
+    assert generations(fake_ollama_shared)[-1].body["model"] == MODEL
+
+
+def test_pull_model_shows_progress_until_done(
+    code_server: tuple[str, Path], fake_ollama_shared: FakeOllama, tmp_path: Path
+) -> None:
+    if "ollama.pullModel" not in server_commands():
+        pytest.skip("the server does not offer ollama.pullModel yet")
+    model = "deepseek-coder:6.7b-base"
+    fake_ollama_shared.configure(pull_bytes_per_second=2e9)
+    url, _ = code_server
+    seen = drive("pull", url, file="calc.py", model=model, screenshot=str(tmp_path / "pull.png"))
+    texts = [s["text"] for s in seen["seen"]]
+    assert any(f"Pulling {model}" in s["text"] and s["progress"] for s in seen["seen"]), texts
+    assert f"Ollama: pulled {model}" in texts[-1] or any(f"pulled {model}" in t for t in texts)
+    assert model in fake_ollama_shared.installed()
