@@ -85,3 +85,17 @@ def test_bad_admin_input_is_a_400(fake: FakeOllamaProcess) -> None:
         fake.add_rule(reply="x", no_such_field=1)
     with pytest.raises(httpx.HTTPStatusError):
         fake.configure(no_such_key=1)
+    with pytest.raises(httpx.HTTPStatusError):
+        fake.add_fault("no_such_kind")
+
+
+def test_models_over_the_channel(fake: FakeOllamaProcess) -> None:
+    replaced = fake.admin("POST", "/models", {"pulled": ["starcoder2:3b"]})
+    httpx.post(f"{fake.url}/api/generate", json={"model": "starcoder2:3b"})
+
+    listed = fake.admin("GET", "/models")
+
+    assert replaced["installed"] == ["starcoder2:3b"]
+    assert listed == {"installed": ["starcoder2:3b"], "partial": {}, "loaded": ["starcoder2:3b"]}
+    with pytest.raises(httpx.HTTPStatusError):
+        fake.admin("POST", "/models", {"pulled": ["not-in-the-catalog"]})

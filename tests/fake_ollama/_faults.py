@@ -47,6 +47,8 @@ class Fault:
     times: int | None = 1
 
     def __post_init__(self) -> None:
+        if self.kind not in ALL_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; one of {sorted(ALL_KINDS)}")
         if not self.message:
             if self.kind == "status" and self.status == 503:
                 self.message = BUSY_MESSAGE

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import importlib.util
 import os
 import threading
@@ -88,6 +89,14 @@ def _spec_from_gguf(name: ModelName, path: str) -> ModelSpec:
         template_name=template_name,
         license="gemma" if "gemma" in arch else "apache",
     )
+
+
+def _hand_over(
+    loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None], item: str | None
+) -> None:
+    """Give a piece to the event loop; a stopped emulator no longer wants it."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(queue.put_nowait, item)
 
 
 class LlamaCppEngine:
@@ -186,7 +195,7 @@ class _RealGeneration:
                     piece = decoder.decode(llama.detokenize([token]))
                     emitted = stops.feed(piece)
                     if emitted:
-                        loop.call_soon_threadsafe(queue.put_nowait, emitted)
+                        _hand_over(loop, queue, emitted)
                     if stops.stopped:
                         self.stats.done_reason = "stop"
                         break
@@ -195,12 +204,12 @@ class _RealGeneration:
                 if not stops.stopped:
                     tail = stops.flush() + decoder.decode(b"", final=True)
                     if tail and not self._stop.is_set():
-                        loop.call_soon_threadsafe(queue.put_nowait, tail)
+                        _hand_over(loop, queue, tail)
                 self.stats.eval_count = produced
                 self.stats.eval_duration = time.perf_counter_ns() - (first or started)
             finally:
                 llama.eval = original_eval
-                loop.call_soon_threadsafe(queue.put_nowait, None)
+                _hand_over(loop, queue, None)
 
     async def pieces(self) -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
