@@ -12,11 +12,10 @@ from starlette.responses import Response
 
 from ._catalog import ModelSpec
 from ._decode import BadRequest, decode_body, model_field
-from ._middleware import faults_of, record_of
 from ._names import ModelName, parse_name
 from ._state import FakeState, state_of
-from ._streaming import NdjsonResponse, StreamError, last_item, run_watching
-from ._wire import error_response, json_response
+from ._streaming import StreamError, progress_response
+from ._wire import error_response
 
 __all__ = ["create", "quantization_level"]
 
@@ -96,7 +95,6 @@ async def _create_stream(
 
 async def create(request: Request) -> Response:
     state = state_of(request)
-    record = record_of(request)
     try:
         body = decode_body(
             await request.body(),
@@ -118,13 +116,5 @@ async def create(request: Request) -> Response:
             raise BadRequest(f"model '{source_text}' not found", 404)
     except BadRequest as error:
         return error_response(error.status, error.message)
-    stream = _create_stream(state, name, replace(source.spec, parent_model=""), body)
-    if body.get("stream", True) is not False:
-        return NdjsonResponse(stream, record, faults_of(request))
-
-    result = await run_watching(request.receive, record, last_item(stream))
-    if result is None:
-        return Response(status_code=499)
-    if isinstance(result, StreamError):
-        return error_response(result.status, result.message)
-    return json_response(result)
+    source_spec = replace(source.spec, parent_model="")
+    return await progress_response(request, body, _create_stream(state, name, source_spec, body))

@@ -12,11 +12,10 @@ from starlette.responses import Response
 
 from ._catalog import Layer, resolve_catalog
 from ._decode import BadRequest, decode_body, model_field
-from ._middleware import faults_of, record_of
 from ._names import parse_name
 from ._state import FakeState, state_of
-from ._streaming import NdjsonResponse, StreamError, last_item, run_watching
-from ._wire import error_response, json_response
+from ._streaming import StreamError, progress_response
+from ._wire import error_response
 
 __all__ = ["UNKNOWN_MODEL", "pull"]
 
@@ -72,7 +71,6 @@ async def _pull_stream(state: FakeState, text: str) -> AsyncGenerator[dict[str, 
 
 async def pull(request: Request) -> Response:
     state = state_of(request)
-    record = record_of(request)
     try:
         body = decode_body(await request.body(), "PullRequest", {"model": str, "stream": bool})
         text = model_field(body)
@@ -80,13 +78,4 @@ async def pull(request: Request) -> Response:
             raise BadRequest("invalid model name")
     except BadRequest as error:
         return error_response(error.status, error.message)
-    source = _pull_stream(state, text)
-    if body.get("stream", True) is not False:
-        return NdjsonResponse(source, record, faults_of(request))
-
-    result = await run_watching(request.receive, record, last_item(source))
-    if result is None:
-        return Response(status_code=499)
-    if isinstance(result, StreamError):
-        return error_response(result.status, result.message)
-    return json_response(result)
+    return await progress_response(request, body, _pull_stream(state, text))

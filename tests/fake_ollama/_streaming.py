@@ -13,14 +13,16 @@ from collections.abc import AsyncGenerator, Awaitable
 from typing import Any, TypeVar
 
 import anyio
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from ._faults import Fault
+from ._middleware import faults_of, record_of
 from ._recording import RecordedRequest
-from ._wire import NDJSON_CONTENT_TYPE, error_response, go_json
+from ._wire import NDJSON_CONTENT_TYPE, error_response, go_json, json_response
 
-__all__ = ["NdjsonResponse", "StreamError", "last_item", "run_watching"]
+__all__ = ["NdjsonResponse", "StreamError", "progress_response", "run_watching"]
 
 T = TypeVar("T")
 
@@ -64,18 +66,31 @@ async def run_watching(
     return result[0] if result else None
 
 
-async def last_item(
-    source: AsyncGenerator[dict[str, Any], None],
-) -> dict[str, Any] | StreamError:
-    """Drain a stream for a ``stream:false`` reply: its last object, or its error."""
-    last: dict[str, Any] = {}
-    try:
-        async with contextlib.aclosing(source) as items:
-            async for item in items:
-                last = item
-    except StreamError as error:
-        return error
-    return last
+async def progress_response(
+    request: Request, body: dict[str, Any], source: AsyncGenerator[dict[str, Any], None]
+) -> Response:
+    """Pull and create: the progress stream, or with ``stream:false`` only its last object
+    (an error becomes a status, 500 unless it says otherwise)."""
+    record = record_of(request)
+    if body.get("stream", True) is not False:
+        return NdjsonResponse(source, record, faults_of(request))
+
+    async def last_item() -> dict[str, Any] | StreamError:
+        last: dict[str, Any] = {}
+        try:
+            async with contextlib.aclosing(source) as items:
+                async for item in items:
+                    last = item
+        except StreamError as error:
+            return error
+        return last
+
+    result = await run_watching(request.receive, record, last_item())
+    if result is None:
+        return Response(status_code=499)  # the client is gone; nobody reads this
+    if isinstance(result, StreamError):
+        return error_response(result.status, result.message)
+    return json_response(result)
 
 
 async def _no_receive() -> Message:
