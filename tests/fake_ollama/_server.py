@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import socket
 import threading
 import time
@@ -13,11 +12,11 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ._app import build_app
 from ._config import EmulatorConfig
 from ._faults import Fault
+from ._listening import ConnectionGate, listening_socket, protocol_for
 from ._real_model import LlamaCppEngine, real_model_missing
 from ._recording import Counters, RecordedRequest
 from ._scheduler import LoadedModel
@@ -27,53 +26,6 @@ from ._state import FakeState
 __all__ = ["FakeOllama"]
 
 T = TypeVar("T")
-
-
-class _QuietCuts(logging.Filter):
-    """A cut connection is a fault we injected on purpose; uvicorn need not report it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "without completing response" not in record.getMessage()
-
-
-logging.getLogger("uvicorn.error").addFilter(_QuietCuts())
-
-
-class _ConnectionGate:
-    """Decides whether a new connection is closed at once (the ``drop`` fault)."""
-
-    def __init__(self) -> None:
-        self.count: int | None = None
-        self.until = 0.0
-
-    def should_drop(self) -> bool:
-        if time.monotonic() < self.until:
-            return True
-        if self.count:
-            self.count -= 1
-            return True
-        return False
-
-
-def _protocol_for(gate: _ConnectionGate) -> type[H11Protocol]:
-    class GatedProtocol(H11Protocol):
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            if gate.should_drop():
-                transport.close()
-
-    return GatedProtocol
-
-
-def _listening_socket(host: str, port: int) -> socket.socket:
-    # proto=IPPROTO_TCP: asyncio enables TCP_NODELAY only on sockets that say so; without it
-    # Nagle and delayed ACKs add 40 ms to every response written in two parts.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
 
 
 class FakeOllama:
@@ -91,7 +43,7 @@ class FakeOllama:
         self.state = FakeState(self.config)
         if self.config.real_models:
             self.state.add_real_engine(LlamaCppEngine(self.config.real_models))
-        self._gate = _ConnectionGate()
+        self._gate = ConnectionGate()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: uvicorn.Server | None = None
@@ -108,7 +60,7 @@ class FakeOllama:
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> FakeOllama:
-        sock = _listening_socket(self.host, self.port)
+        sock = listening_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             build_app(self.state),
@@ -116,7 +68,7 @@ class FakeOllama:
             log_level="warning",
             lifespan="off",
             access_log=False,
-            http=_protocol_for(self._gate),
+            http=protocol_for(self._gate),
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
@@ -265,7 +217,7 @@ class FakeOllama:
             self._refuse_timer.cancel()
             self._refuse_timer = None
         loop = asyncio.get_running_loop()
-        sock = _listening_socket(self.host, self.port)
+        sock = listening_socket(self.host, self.port)
         config = server.config
 
         def protocol() -> asyncio.Protocol:
