@@ -13,7 +13,8 @@ from ._create import create
 from ._middleware import ADMIN_PREFIX, RecordingMiddleware
 from ._pull import pull
 from ._routes_admin import admin_routes
-from ._routes_generate import chat, embed, embeddings, generate
+from ._routes_embed import embed, embeddings
+from ._routes_generate import chat, generate
 from ._routes_models import copy, delete, ps, root, show, tags, version
 from ._state import FakeState
 

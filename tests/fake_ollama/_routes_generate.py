@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import math
 import time
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
@@ -26,7 +25,7 @@ from ._store import InstalledModel
 from ._streaming import NdjsonResponse, StreamError, run_watching
 from ._wire import error_response, json_response, rfc3339
 
-__all__ = ["chat", "embed", "embeddings", "generate"]
+__all__ = ["acquire_runner", "chat", "generate", "lookup_model"]
 
 _GENERATE_SCHEMA: dict[str, type | tuple[type, ...]] = {
     "model": str,
@@ -61,7 +60,7 @@ def _metrics(total_start: int, load_ns: int, stats: GenerationStats) -> dict[str
     return {k: v for k, v in values.items() if v}  # omitempty
 
 
-def _lookup(state: FakeState, text: str, *, missing_status: int) -> InstalledModel:
+def lookup_model(state: FakeState, text: str, *, missing_status: int) -> InstalledModel:
     if not text:
         if missing_status == 404:
             raise BadRequest("model '' not found", 404)
@@ -80,7 +79,7 @@ def _context_ids(text: str) -> list[int]:
     return [int.from_bytes(hashlib.sha256(t.encode()).digest()[:2], "big") for t in tokenize(text)]
 
 
-async def _acquire(
+async def acquire_runner(
     state: FakeState, installed: InstalledModel, body: dict[str, Any], faults: list[Fault]
 ) -> tuple[LoadedModel, int]:
     options = body.get("options") or {}
@@ -103,7 +102,7 @@ async def _load_only(
         state.scheduler.unload(installed.name.key)
         return json_response(_load_body(name, chat, "unload"))
     try:
-        loaded, _ = await _acquire(state, installed, body, faults_of(request))
+        loaded, _ = await acquire_runner(state, installed, body, faults_of(request))
     except LoadError as error:
         return error_response(error.status, error.message)
     state.scheduler.release(loaded, keep_alive)
@@ -192,7 +191,7 @@ async def _run(
 
     async def stream() -> AsyncGenerator[dict[str, Any], None]:
         try:
-            loaded, load_ns = await _acquire(state, installed, body, faults)
+            loaded, load_ns = await acquire_runner(state, installed, body, faults)
         except LoadError as error:
             raise StreamError(error.message, error.status) from None
         try:
@@ -241,7 +240,7 @@ async def generate(request: Request) -> Response:
         body = decode_body(await request.body(), "GenerateRequest", _GENERATE_SCHEMA)
         keep_alive_of(body)  # validated up front: a bad value is a 400
         name = model_field(body)
-        installed = _lookup(state, name, missing_status=404)
+        installed = lookup_model(state, name, missing_status=404)
         if body.get("raw") and (body.get("template") or body.get("system") or body.get("context")):
             raise BadRequest("raw mode does not support template, system, or context")
         top = body.get("top_logprobs")
@@ -284,7 +283,7 @@ async def chat(request: Request) -> Response:
         body = decode_body(await request.body(), "ChatRequest", _CHAT_SCHEMA)
         keep_alive_of(body)  # validated up front: a bad value is a 400
         name = model_field(body)
-        installed = _lookup(state, name, missing_status=400)
+        installed = lookup_model(state, name, missing_status=400)
         spec = installed.spec
         if "completion" not in spec.capabilities:
             raise BadRequest(f'"{name}" does not support chat')
@@ -321,83 +320,3 @@ def _message(value: object) -> dict[str, Any]:
         "role": str(value.get("role", "")).lower(),
         "content": value.get("content") or "",
     }
-
-
-def _embedding(text: str, dimensions: int) -> list[float]:
-    """A bag-of-tokens vector, L2-normalised: texts sharing words have close embeddings."""
-    vector = [0.0] * dimensions
-    for token in tokenize(text.lower()):
-        digest = hashlib.sha256(token.strip().encode()).digest()
-        for i in range(0, 16, 4):
-            index = int.from_bytes(digest[i : i + 3], "big") % dimensions
-            vector[index] += 1.0 if digest[i + 3] & 1 else -1.0
-    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
-    return [v / norm for v in vector]
-
-
-async def _embed_vectors(
-    request: Request, body: dict[str, Any], texts: list[str]
-) -> tuple[list[list[float]], dict[str, Any]] | Response:
-    state = state_of(request)
-    try:
-        installed = _lookup(state, model_field(body), missing_status=400)
-        keep_alive = keep_alive_of(body)
-    except BadRequest as error:
-        return error_response(error.status, error.message)
-    total_start = time.perf_counter_ns()
-    if not texts:
-        return [], {}
-    try:
-        loaded, load_ns = await _acquire(state, installed, body, faults_of(request))
-    except LoadError as error:
-        return error_response(error.status, error.message)
-    try:
-        spec = installed.spec
-        counts = [len(tokenize(t)) + 1 for t in texts]
-        if body.get("truncate") is False and max(counts) > spec.context_length:
-            return error_response(400, "the input length exceeds the context length")
-        dimensions = int(body.get("dimensions") or spec.embedding_length)
-        vectors = [_embedding(t, dimensions) for t in texts]
-    finally:
-        state.scheduler.release(loaded, keep_alive)
-    metrics = {
-        "total_duration": time.perf_counter_ns() - total_start,
-        "load_duration": load_ns,
-        "prompt_eval_count": sum(counts),
-    }
-    return vectors, metrics
-
-
-async def embed(request: Request) -> Response:
-    try:
-        body = decode_body(await request.body(), "EmbedRequest", {"model": str})
-    except BadRequest as error:
-        return error_response(error.status, error.message)
-    value = body.get("input")
-    if value is None or value == "":
-        texts: list[str] = []
-    elif isinstance(value, str):
-        texts = [value]
-    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-        texts = list(value)
-    else:
-        return error_response(400, "invalid input type")
-    result = await _embed_vectors(request, body, texts)
-    if isinstance(result, Response):
-        return result
-    vectors, metrics = result
-    return json_response({"model": model_field(body), "embeddings": vectors, **metrics})
-
-
-async def embeddings(request: Request) -> Response:
-    """The legacy endpoint: ``{model, prompt}`` → ``{"embedding": [...]}``."""
-    try:
-        body = decode_body(await request.body(), "EmbeddingRequest", {"model": str, "prompt": str})
-    except BadRequest as error:
-        return error_response(error.status, error.message)
-    prompt = str(body.get("prompt") or "")
-    result = await _embed_vectors(request, body, [prompt] if prompt else [])
-    if isinstance(result, Response):
-        return result
-    vectors, _ = result
-    return json_response({"embedding": vectors[0] if vectors else []})
