@@ -160,6 +160,20 @@ ERRORS: list[tuple[str, str, Any, int, str]] = [
         400,
         "top_logprobs must be between 0 and 20",
     ),
+    (
+        "POST",
+        "/api/generate",
+        {"model": "tinyllama", "prompt": "p", "options": {"stop": "x"}},
+        500,
+        'option "stop" must be of type array',
+    ),
+    (
+        "POST",
+        "/api/chat",
+        {"model": "tinyllama", "options": {"temperature": "hot"}},
+        500,
+        'option "temperature" must be of type float32',
+    ),
     ("POST", "/api/chat", {"messages": []}, 400, "model is required"),
     ("POST", "/api/chat", {"model": "llama9"}, 404, "model 'llama9' not found"),
     (

@@ -7,7 +7,7 @@ from typing import Any
 
 from ._durations import DurationError, parse_keep_alive
 
-__all__ = ["BadRequest", "decode_body", "keep_alive_of", "model_field"]
+__all__ = ["BadRequest", "check_options", "decode_body", "keep_alive_of", "model_field"]
 
 _JSON_TYPES = {
     dict: "object",
@@ -98,3 +98,48 @@ def keep_alive_of(body: dict[str, Any]) -> float | None:
         return parse_keep_alive(body.get("keep_alive"))
     except DurationError as error:
         raise BadRequest(str(error)) from None
+
+
+_INT_OPTIONS = (
+    "num_ctx",
+    "num_batch",
+    "num_gpu",
+    "main_gpu",
+    "num_thread",
+    "num_keep",
+    "seed",
+    "num_predict",
+    "top_k",
+    "repeat_last_n",
+)
+_FLOAT_OPTIONS = (
+    "top_p",
+    "min_p",
+    "typical_p",
+    "temperature",
+    "repeat_penalty",
+    "presence_penalty",
+    "frequency_penalty",
+)
+
+
+def check_options(options: object) -> dict[str, Any]:
+    """``Options.FromMap``: numbers where numbers go, ``stop`` an array of strings; unknown keys
+    are ignored. GUESS (reference: inferred): a type error answers 500."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise BadRequest("json: cannot unmarshal into Go struct field of type map[string]any")
+    for key, value in options.items():
+        if value is None:
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if key in _INT_OPTIONS and not number:
+            raise BadRequest(f'option "{key}" must be of type integer', 500)
+        if key in _FLOAT_OPTIONS and not number:
+            raise BadRequest(f'option "{key}" must be of type float32', 500)
+        if key == "stop" and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            raise BadRequest(f'option "{key}" must be of type array', 500)
+    return dict(options)

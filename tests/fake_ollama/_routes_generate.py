@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ._decode import BadRequest, decode_body, keep_alive_of, model_field
+from ._decode import BadRequest, check_options, decode_body, keep_alive_of, model_field
 from ._faults import Fault
 from ._fim import parse_fim
 from ._generation import GenerationRequest, GenerationStats
@@ -255,6 +255,7 @@ async def generate(request: Request) -> Response:
             raise BadRequest(f"{installed.name.full} does not support insert")
         if body.get("think") and "thinking" not in spec.capabilities:
             raise BadRequest(f'"{name}" does not support thinking')
+        options = check_options(body.get("options"))
     except BadRequest as error:
         return error_response(error.status, error.message)
     if not prompt and not suffix:
@@ -271,7 +272,7 @@ async def generate(request: Request) -> Response:
         user_prompt=prompt,
         suffix=suffix,
         system=system,
-        options=dict(body.get("options") or {}),
+        options=options,
         fim=parse_fim(rendered),
     )
     return await _run(request, body, installed, generation, chat=False)
@@ -292,6 +293,7 @@ async def chat(request: Request) -> Response:
         if body.get("think") and "thinking" not in spec.capabilities:
             raise BadRequest(f'"{name}" does not support thinking')
         messages = [_message(m) for m in body.get("messages") or []]
+        options = check_options(body.get("options"))
     except BadRequest as error:
         return error_response(error.status, error.message)
     if not messages:
@@ -306,7 +308,7 @@ async def chat(request: Request) -> Response:
         prompt=rendered,
         messages=messages,
         system=next((m["content"] for m in messages if m["role"] == "system"), None),
-        options=dict(body.get("options") or {}),
+        options=options,
         fim=parse_fim(rendered),
     )
     return await _run(request, body, installed, generation, chat=True)
