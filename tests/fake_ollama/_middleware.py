@@ -10,9 +10,9 @@ import anyio
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._faults import ALL_KINDS, Fault, FaultBook
+from ._faults import Fault, FaultBook
 from ._recording import RecordedRequest, Recorder
-from ._wire import JSON_CONTENT_TYPE, go_json
+from ._wire import error_response
 
 __all__ = ["ADMIN_PREFIX", "RecordingMiddleware", "faults_of", "record_of"]
 
@@ -31,6 +31,17 @@ def faults_of(request: Request) -> list[Fault]:
     """The faults this request drew."""
     faults: list[Fault] = request.scope["state"]["faults"]
     return faults
+
+
+def _fault_kinds(path: str) -> frozenset[str]:
+    """The faults an endpoint can express: mid-stream ones only where it streams, ``oom`` only
+    where it loads a model."""
+    kinds = {"status", "delay"}
+    if path in _STREAMING_PATHS:
+        kinds |= {"stall", "cut", "malformed", "error_line"}
+    if path in _LOADING_PATHS:
+        kinds.add("oom")
+    return frozenset(kinds)
 
 
 def _parse_body(raw: bytes) -> Any:
@@ -66,12 +77,7 @@ class RecordingMiddleware:
         body = _parse_body(raw)
         record = self.recorder.start(scope["method"], scope["path"], body)
         model = record.model
-        kinds = set(ALL_KINDS) - {"stall", "cut", "malformed", "error_line", "oom"}
-        if scope["path"] in _STREAMING_PATHS:
-            kinds |= {"stall", "cut", "malformed", "error_line"}
-        if scope["path"] in _LOADING_PATHS:
-            kinds.add("oom")
-        faults = self.faults.take(scope["path"], model, frozenset(kinds))
+        faults = self.faults.take(scope["path"], model, _fault_kinds(scope["path"]))
         scope.setdefault("state", {})
         scope["state"]["record"] = record
         scope["state"]["faults"] = faults
@@ -100,19 +106,10 @@ class RecordingMiddleware:
                     await anyio.sleep(fault.seconds)
             for fault in faults:
                 if fault.kind == "status":
-                    await _send_error(recording_send, fault.status, fault.message)
+                    response = error_response(fault.status, fault.message)
+                    await response(scope, replay, recording_send)
                     return
             await self.app(scope, replay, recording_send)
         finally:
             if record.finished is None:
                 record.finished = time.monotonic()
-
-
-async def _send_error(send: Send, status: int, message: str) -> None:
-    body = go_json({"error": message}).encode()
-    headers = [
-        (b"content-type", JSON_CONTENT_TYPE.encode()),
-        (b"content-length", b"%d" % len(body)),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
