@@ -1,7 +1,7 @@
 /** The Ollama commands of the command palette. */
 import * as vscode from 'vscode';
 import { catalogPickItems, modelPickItems, statusLines, type ModelPickItem } from './format';
-import { concernsModel } from './progressHub';
+import { followModel } from './progressHub';
 import {
   Commands,
   QuantizationLevels,
@@ -73,14 +73,11 @@ export async function pullModel(server: OllamaServer, model: string): Promise<Pu
       { location: vscode.ProgressLocation.Notification, title: `Pulling ${model}`, cancellable: true },
       async (progress, cancel) => {
         let last = 0;
-        const stop = server.progress.listen((event) => {
-          if (!concernsModel(event, model)) return false;
-          if (event.kind !== 'end') {
-            const percentage = event.percentage ?? last;
-            progress.report({ message: event.message, increment: Math.max(0, percentage - last) });
-            last = Math.max(last, percentage);
-          }
-          return true;
+        const stop = followModel(server.progress, model, (event) => {
+          if (event.kind === 'end') return;
+          const percentage = event.percentage ?? last;
+          progress.report({ message: event.message, increment: Math.max(0, percentage - last) });
+          last = Math.max(last, percentage);
         });
         const cancelled = cancel.onCancellationRequested(() => {
           void server.execute(Commands.cancelPull, { model }).catch(() => undefined);

@@ -1,5 +1,6 @@
 /** Entry point: starts the server, wires notifications, registers the commands. */
 import * as vscode from 'vscode';
+import { State } from 'vscode-languageclient/node';
 import { ChatController, ChatScheme } from './chat';
 import { OllamaClient } from './client';
 import {
@@ -55,7 +56,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Ollama
     ollama.client.onNotification(StatusNotification, (params: StatusParams) => statusBar.update(params)),
     ollama.client.onNotification(ChatDeltaNotification, (params: ChatDelta) => chat.onDelta(params)),
     ollama.client.onDidChangeState((event) => {
-      if (event.newState === 1 /* Stopped */) statusBar.stopped('The ollama-lsp server stopped; see the Ollama output.');
+      if (event.newState === State.Stopped) statusBar.stopped('The ollama-lsp server stopped; see the Ollama output.');
     }),
   );
 

@@ -1,6 +1,6 @@
 /** The Model Manager's extension side: answers the page's messages through the server. */
 import type { FromPage, ToPage } from './managerMessages';
-import { concernsModel } from './progressHub';
+import { followModel } from './progressHub';
 import { Commands, type ListModelsResult, type PullResult, type ShowModelResult } from './protocol';
 import { errorMessage, type OllamaServer } from './server';
 
@@ -55,12 +55,10 @@ export class ModelManagerHost {
   private async pull(model: string): Promise<void> {
     if (this.pulling.has(model)) return;
     this.pulling.add(model);
-    const stop = this.server.progress.listen((event) => {
-      if (!concernsModel(event, model)) return false;
+    const stop = followModel(this.server.progress, model, (event) => {
       if (event.kind !== 'end') {
         this.post({ type: 'progress', model, percentage: event.percentage, message: event.message, done: false });
       }
-      return true;
     });
     try {
       const result = await this.server.execute<PullResult>(Commands.pullModel, { model });

@@ -78,7 +78,22 @@ export class ProgressHub {
   }
 }
 
-/** Whether a progress title is about `model` ("Pulling qwen2.5-coder:1.5b"). */
+/** Whether a progress is about `model`: its title ("Pulling qwen2.5-coder:1.5b") or message names it. */
 export function concernsModel(event: ProgressEvent, model: string): boolean {
-  return event.title.includes(model);
+  return event.title.includes(model) || (event.message?.includes(model) ?? false);
+}
+
+/**
+ * Follow the progress of one model (a pull, a load): every token whose begin or any update names
+ * the model, until its end. Claims those events; returns a function that stops following.
+ */
+export function followModel(hub: ProgressHub, model: string, onEvent: (event: ProgressEvent) => void): () => void {
+  const tokens = new Set<ProgressToken>();
+  return hub.listen((event) => {
+    if (!tokens.has(event.token) && !concernsModel(event, model)) return false;
+    tokens.add(event.token);
+    if (event.kind === 'end') tokens.delete(event.token);
+    onEvent(event);
+    return true;
+  });
 }

@@ -1,7 +1,7 @@
 import './stubs/register';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ProgressHub, concernsModel, type ProgressEvent } from '../src/progressHub';
+import { ProgressHub, concernsModel, followModel, type ProgressEvent } from '../src/progressHub';
 
 test('report and end carry the begin title and the last percentage', () => {
   const hub = new ProgressHub();
@@ -24,6 +24,7 @@ test('report and end carry the begin title and the last percentage', () => {
   assert.equal(hub.active().length, 0);
   assert.ok(concernsModel(seen[0], 'starcoder2:3b'));
   assert.ok(!concernsModel(seen[0], 'llama3'));
+  assert.ok(concernsModel({ ...seen[0], title: 'Pulling model', message: 'starcoder2:3b: downloading' }, 'starcoder2:3b'));
 });
 
 test('progress nobody claims goes to the fallback, all of it', () => {
@@ -47,4 +48,19 @@ test('a listener stops hearing once it unsubscribes', () => {
   stop();
   hub.handle('a', { kind: 'end' });
   assert.equal(heard, 1);
+});
+
+test('following a model keeps a token named only at its begin, and claims it', () => {
+  const hub = new ProgressHub();
+  const fallback: string[] = [];
+  hub.setFallback((e) => void fallback.push(e.kind));
+  const followed: (number | undefined)[] = [];
+  const stop = followModel(hub, 'starcoder2:3b', (e) => void followed.push(e.percentage));
+  hub.handle('t', { kind: 'begin', title: 'Pulling model', message: 'starcoder2:3b', percentage: 0 });
+  hub.handle('t', { kind: 'report', message: 'downloading', percentage: 50 });
+  hub.handle('u', { kind: 'begin', title: 'Pulling llama3.2:3b' });
+  hub.handle('t', { kind: 'end' });
+  stop();
+  assert.deepEqual(followed, [0, 50, 50]);
+  assert.deepEqual(fallback, ['begin'], 'only the other model reaches the fallback');
 });

@@ -75,8 +75,16 @@ async function open(): Promise<Page> {
 }
 
 const sent = (page: Page): Promise<FromPage[]> => page.evaluate(() => (window as unknown as { __sent: FromPage[] }).__sent);
+/** Post a message to the page and resolve once its handler has run (listeners run in order). */
 const deliver = (page: Page, message: ToPage): Promise<void> =>
-  page.evaluate((m) => window.postMessage(m, '*'), message);
+  page.evaluate(
+    (m) =>
+      new Promise<void>((resolve) => {
+        window.addEventListener('message', () => resolve(), { once: true });
+        window.postMessage(m, '*');
+      }),
+    message,
+  );
 
 test('lists installed models and the catalog with sizes and capabilities', { skip }, async () => {
   const page = await open();
