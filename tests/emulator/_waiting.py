@@ -1,4 +1,4 @@
-"""Waiting for the emulator's background work (a synchronisation helper, not a timing check)."""
+"""Waiting for the emulator's background work: synchronisation, not a timing check."""
 
 from __future__ import annotations
 
