@@ -56,12 +56,14 @@ def test_pulling_an_installed_model_is_a_cache_hit(fake_ollama: FakeOllama) -> N
 
 def test_an_interrupted_pull_resumes_from_its_partial_bytes(slow_pulls: FakeOllama) -> None:
     weights = SPEC.layers[0]
+    slow_pulls.configure(pull_bytes_per_second=SPEC.size / 10)  # cannot finish before we leave
     with httpx.stream("POST", f"{slow_pulls.url}/api/pull", json={"model": MODEL}) as response:
         for line in response.iter_lines():
             if json.loads(line).get("completed"):
                 break
     wait_until(lambda: slow_pulls.counters.downloads_cancelled == 1)
     kept = slow_pulls.partial_bytes()[weights.digest]
+    slow_pulls.configure(pull_bytes_per_second=SPEC.size * 3)
 
     lines = _lines(httpx.post(f"{slow_pulls.url}/api/pull", json={"model": MODEL}))
 
@@ -74,6 +76,7 @@ def test_an_interrupted_pull_resumes_from_its_partial_bytes(slow_pulls: FakeOlla
 
 
 def test_an_injected_cut_keeps_partial_bytes(slow_pulls: FakeOllama) -> None:
+    slow_pulls.configure(pull_bytes_per_second=SPEC.size / 10)
     slow_pulls.add_fault("cut", path="/api/pull", after_chunks=4)
 
     with pytest.raises(httpx.RemoteProtocolError):
