@@ -63,3 +63,15 @@ def test_pull_model_shows_progress_until_done(
     assert any(f"Pulling {model}" in s["text"] and s["progress"] for s in seen["seen"]), texts
     assert f"Ollama: pulled {model}" in texts[-1] or any(f"pulled {model}" in t for t in texts)
     assert model in fake_ollama_shared.installed()
+
+
+def test_model_manager_lists_the_installed_models(
+    code_server: tuple[str, Path], fake_ollama_shared: FakeOllama, tmp_path: Path
+) -> None:
+    if "ollama.listModels" not in server_commands():
+        pytest.skip("the server does not offer ollama.listModels yet")
+    url, _ = code_server
+    seen = drive("manager", url, file="calc.py", model=MODEL, screenshot=str(tmp_path / "mm.png"))
+    assert MODEL in seen["installed"]
+    assert set(seen["installed"]) <= set(fake_ollama_shared.installed())
+    assert not set(seen["catalog"]) & set(seen["installed"])

@@ -1,4 +1,4 @@
-/** The Model Manager webview panel: one at a time, page in media/ and out/page/. */
+/** The Model Manager webview panel: one at a time; page template in media/, script bundled in out/bundle/. */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
@@ -23,7 +23,7 @@ export class ModelManagerPanel {
     const panel = vscode.window.createWebviewPanel('ollamaLsp.modelManager', 'Ollama Models', vscode.ViewColumn.Active, {
       enableScripts: true,
       retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'out', 'page')],
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'out', 'bundle')],
     });
     ModelManagerPanel.current = new ModelManagerPanel(panel, extensionUri, server);
     return ModelManagerPanel.current;
@@ -44,7 +44,7 @@ export class ModelManagerPanel {
       nonce: crypto.randomBytes(16).toString('base64'),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'modelManager.css')).toString(),
       scriptUri: webview
-        .asWebviewUri(vscode.Uri.joinPath(extensionUri, 'out', 'page', 'webview', 'modelManager.js'))
+        .asWebviewUri(vscode.Uri.joinPath(extensionUri, 'out', 'bundle', 'modelManager.js'))
         .toString(),
     });
     this.host = new ModelManagerHost(server, (message: ToPage) => void webview.postMessage(message), {

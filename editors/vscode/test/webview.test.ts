@@ -33,7 +33,7 @@ before(async () => {
           cspSource: base,
           nonce: 'test-nonce',
           styleUri: `${base}/media/modelManager.css`,
-          scriptUri: `${base}/out/page/webview/modelManager.js`,
+          scriptUri: `${base}/out/bundle/modelManager.js`,
         }),
       );
       return;

@@ -7,7 +7,7 @@ import { chromium, type Page } from 'playwright-core';
 import { chromiumArgs, findChromium } from '../chromium';
 
 interface Args {
-  scenario: 'inline' | 'pull';
+  scenario: 'inline' | 'pull' | 'manager';
   /** code-server URL with ?folder=... */
   url: string;
   file: string;
@@ -65,11 +65,7 @@ async function inline(page: Page, args: Args): Promise<Record<string, unknown>> 
 
 async function pull(page: Page, args: Args): Promise<Record<string, unknown>> {
   await openWorkbench(page, args);
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-  await page.keyboard.type('Ollama: Pull Model');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Ollama: Pull Model' }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await runCommand(page, 'Ollama: Pull Model');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: args.model }).first().waitFor({ timeout: TIMEOUT });
   await page.keyboard.type(args.model);
   await page.keyboard.press('Enter');
@@ -94,6 +90,34 @@ async function pull(page: Page, args: Args): Promise<Record<string, unknown>> {
   return { seen };
 }
 
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** The Model Manager in its webview: the installed models it lists, read from the page. */
+async function manager(page: Page, args: Args): Promise<Record<string, unknown>> {
+  await openWorkbench(page, args);
+  await runCommand(page, 'Ollama: Open Model Manager');
+  const deadline = Date.now() + TIMEOUT;
+  for (;;) {
+    for (const frame of page.frames()) {
+      const rows = await frame
+        .$$eval('#installed tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.model ?? ''))
+        .catch(() => undefined);
+      if (rows && rows.length > 0) {
+        const catalog = await frame.$$eval('#catalog tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.model ?? ''));
+        return { installed: rows, catalog };
+      }
+    }
+    if (Date.now() > deadline) throw new Error('the Model Manager listed no models');
+    await page.waitForTimeout(100);
+  }
+}
+
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as Args;
   const executablePath = findChromium();
@@ -101,7 +125,8 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath, args: chromiumArgs });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   try {
-    const result = args.scenario === 'inline' ? await inline(page, args) : await pull(page, args);
+    const scenarios = { inline, pull, manager };
+    const result = await scenarios[args.scenario](page, args);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     if (args.screenshot) await page.screenshot({ path: args.screenshot }).catch(() => undefined);
