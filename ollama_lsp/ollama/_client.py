@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import replace
 from functools import partial
@@ -381,6 +381,7 @@ class OllamaClient:
                         )
                     yield obj, endpoint
                     if is_final(obj):
+                        await _drain(chunks)
                         return
                 if chunk is None:
                     raise BadResponse(
@@ -474,6 +475,17 @@ class OllamaClient:
             "smaller model, or raise ollama.timeouts.firstToken",
             endpoint=endpoint,
         )
+
+
+async def _drain(chunks: AsyncIterator[bytes], limit: float = 0.05) -> None:
+    """Read what is left of a finished stream (its last empty chunk), briefly, so the
+    connection goes back to the pool: closing it mid-body costs a new connection next time."""
+    try:
+        async with asyncio.timeout(limit):
+            async for _ in chunks:
+                pass
+    except (TimeoutError, httpx.HTTPError):
+        pass
 
 
 def _put(body: Json, **fields: Any) -> None:
