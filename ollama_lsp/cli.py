@@ -50,13 +50,14 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
 def _run_serve(args: argparse.Namespace) -> int:
     from ollama_lsp.server import create_server
     from ollama_lsp.server.log import configure_logging
+    from ollama_lsp.server.transport import serve_stdio
 
     configure_logging(args.log_level)
     server = create_server(exclude=args.exclude_feature)
     if args.tcp:
         server.start_tcp(*args.tcp)
     else:
-        server.start_io()
+        serve_stdio(server)
     return 0
 
 

@@ -8,6 +8,7 @@ success in between (Ollama down -> one message, not one per keystroke).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Literal
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 __all__ = ["STATUS_NOTIFICATION", "State", "StatusParams", "StatusReporter"]
 
 STATUS_NOTIFICATION = "ollama/status"
+#: A generation shorter than this is not announced: a status bar blinking "generating" for
+#: 100 ms at every keystroke is noise, and two notifications per request cost latency.
+GENERATING_AFTER = 0.25
 State = Literal["idle", "loading", "generating", "error", "disabled"]
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,7 @@ class StatusReporter:
         self._server = server
         self.current = StatusParams(state="idle")
         self._generating = 0
+        self._announce: asyncio.TimerHandle | None = None
         self._shown_failures: set[str] = set()
         self.last_errors: dict[str, str] = {}
 
@@ -66,19 +71,36 @@ class StatusReporter:
             log.debug("could not send %s: %s", STATUS_NOTIFICATION, exc)
 
     def generation_started(self, model: str) -> None:
+        """A generation began; it is announced once it has run for ``GENERATING_AFTER`` s."""
         self._generating += 1
-        self.set("generating", model=model, message=f"Generating with {model}")
+        if self._announce is None and self.current.state != "generating":
+            message = f"Generating with {model}"
+            self._announce = asyncio.get_running_loop().call_later(
+                GENERATING_AFTER, self._announce_generating, model, message
+            )
+
+    def _announce_generating(self, model: str, message: str) -> None:
+        self._announce = None
+        if self._generating:
+            self.set("generating", model=model, message=message)
 
     def generation_finished(self, model: str, tokens_per_second: float | None = None) -> None:
-        """Back to idle after the last concurrent generation; a success clears past failures."""
+        """Back to idle after the last concurrent generation."""
         self._generating = max(0, self._generating - 1)
-        if self._generating == 0 and self.current.state == "generating":
+        if self._generating:
+            return
+        if self._announce is not None:
+            self._announce.cancel()
+            self._announce = None
+        if self.current.state == "generating":
             tps = round(tokens_per_second, 1) if tokens_per_second else None
             self.set("idle", model=model, tokens_per_second=tps)
 
     def succeeded(self) -> None:
-        """The backend answered: the next failure of any kind is worth showing again."""
+        """The backend answered: out of ``error``, and the next failure is worth showing again."""
         self._shown_failures.clear()
+        if self.current.state == "error":
+            self.set("idle", model=self.current.model)
 
     def failed(self, kind: str, message: str, *, model: str | None = None) -> None:
         """Report a failure: status ``error`` always, ``window/showMessage`` once per kind."""

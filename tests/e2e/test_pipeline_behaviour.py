@@ -104,7 +104,7 @@ async def test_status_goes_loading_idle_generating_idle(
     client: LanguageClient, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.configure(load_seconds=0.2)
-    fake_ollama.reply("return self.side ** 2")
+    fake_ollama.reply("return self.side ** 2", first_token_seconds=0.5)  # long enough to show
     await initialize(client, init_options=settings_for(fake_ollama.url))
     statuses: list[dict[str, Any]] = client.statuses  # type: ignore[attr-defined]
     await eventually(lambda: bool(statuses) and statuses[-1]["state"] == "idle")
@@ -142,6 +142,7 @@ async def test_ollama_down_gives_one_clear_message_and_no_crash(
             break
         await asyncio.sleep(0.1)
     assert first_text(recovered) == "return self.side ** 2"
+    await eventually(lambda: statuses[-1]["state"] == "idle")
 
     fake_ollama.refuse_connections()  # ... and down again: one new message
     insert_text(client, URI, 2, 2, 8, "x")
