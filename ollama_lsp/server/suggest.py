@@ -26,12 +26,17 @@ SETTINGS_WAIT = 10.0
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A suggestion, the clamped cursor it is for, and the text it was computed on."""
+    """A suggestion, the clamped cursor it is for, and the text it was computed on.
+
+    ``replaced`` is set when the suggestion continues a selected completion item: the range
+    that item replaces and its text (the inline item must then replace that range too).
+    """
 
     suggestion: Suggestion
     cursor: Cursor
     document: TextDocument
     source: str
+    replaced: tuple[types.Range, str] | None = None
 
 
 def _document(doc: TextDocument, source: str | None = None) -> Document:
@@ -46,8 +51,14 @@ async def suggest(
     *,
     invoked: bool,
     work_done_token: types.ProgressToken | None = None,
+    selected: types.SelectedCompletionInfo | None = None,
 ) -> Answer | None:
-    """A suggestion at ``position`` of the open document ``uri``; ``None`` for unknown URIs."""
+    """A suggestion at ``position`` of the open document ``uri``; ``None`` for unknown URIs.
+
+    With ``selected`` (the item highlighted in the editor's completion popup), the suggestion
+    is made for the document as it will be once that item is accepted, and the answer's
+    ``replaced`` says which range and text it continues.
+    """
     if not ls.ready.is_set():  # a request sent right after `initialized`: settings first
         try:
             await asyncio.wait_for(ls.ready.wait(), SETTINGS_WAIT)
@@ -59,9 +70,17 @@ async def suggest(
         return None
     source = doc.source
     cursor = cursor_at(source, doc.position_codec, position)
+    text, offset, replaced = source, cursor.offset, None
+    if selected is not None:
+        start = cursor_at(source, doc.position_codec, selected.range.start)
+        end = cursor_at(source, doc.position_codec, selected.range.end)
+        if start.line == end.line == cursor.line and start.offset <= cursor.offset <= end.offset:
+            text = source[: start.offset] + selected.text + source[end.offset :]
+            offset = start.offset + len(selected.text)
+            replaced = (types.Range(start=start.position, end=end.position), selected.text)
     request = CompletionRequest(
-        document=_document(doc, source),
-        offset=cursor.offset,
+        document=_document(doc, text),
+        offset=offset,
         open_documents=[_document(d) for d in ls.workspace.text_documents.values()],
         invoked=invoked,
     )
@@ -76,4 +95,4 @@ async def suggest(
         suggestion = await pipeline.complete(request)
     if suggestion is None:
         return None
-    return Answer(suggestion, cursor, doc, source)
+    return Answer(suggestion, cursor, doc, source, replaced)

@@ -166,3 +166,32 @@ async def test_a_manual_request_reports_work_done_progress(
     assert await inline(client, PY_URI, 2, 8, token="inline-1") == "return self.side ** 2"
     kinds = [type(report).__name__ for report in client.progress_reports["inline-1"]]
     assert kinds == ["WorkDoneProgressBegin", "WorkDoneProgressEnd"]
+
+
+async def test_a_selected_completion_item_is_continued_not_contradicted(
+    client: LanguageClient, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.reply("(self.side, 2)", prefix_endswith="math.pow")
+    await initialize(client, init_options=settings_for(fake_ollama.url))
+    text = "import math\nclass Square:\n    def area(self):\n        return math.p\n"
+    open_document(client, PY_URI, text)
+    selected = types.SelectedCompletionInfo(
+        range=types.Range(
+            start=types.Position(line=3, character=20), end=types.Position(line=3, character=21)
+        ),
+        text="pow",
+    )
+    result = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=PY_URI),
+            position=types.Position(line=3, character=21),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Automatic,
+                selected_completion_info=selected,
+            ),
+        )
+    )
+    assert isinstance(result, types.InlineCompletionList)
+    (item,) = result.items
+    assert item.insert_text == "pow(self.side, 2)"
+    assert item.range == selected.range

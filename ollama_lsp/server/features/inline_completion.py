@@ -27,14 +27,15 @@ def register(server: OllamaLanguageServer) -> None:
             params.position,
             invoked=invoked,
             work_done_token=params.work_done_token,
+            selected=params.context.selected_completion_info,
         )
         if answer is None:
             return None
         at = answer.cursor.position
+        edit_range, text = types.Range(start=at, end=at), answer.suggestion.text
+        if answer.replaced is not None:  # continue the item selected in the completion popup
+            edit_range, prefix = answer.replaced
+            text = prefix + text
         return types.InlineCompletionList(
-            items=[
-                types.InlineCompletionItem(
-                    insert_text=answer.suggestion.text, range=types.Range(start=at, end=at)
-                )
-            ]
+            items=[types.InlineCompletionItem(insert_text=text, range=edit_range)]
         )
