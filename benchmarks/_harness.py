@@ -55,15 +55,15 @@ class ServerSession:
         self.messages: list[str] = []
         self.versions: dict[str, int] = {}
 
-        @self.client.feature("ollama/status")
+        @self.client.feature("ollama/status")  # type: ignore[untyped-decorator]
         def on_status(params: Any) -> None:
             self.statuses.append(params)
 
-        @self.client.feature(types.WINDOW_LOG_MESSAGE)
+        @self.client.feature(types.WINDOW_LOG_MESSAGE)  # type: ignore[untyped-decorator]
         def on_log(params: types.LogMessageParams) -> None:
             pass
 
-        @self.client.feature(types.WINDOW_SHOW_MESSAGE)
+        @self.client.feature(types.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]
         def on_message(params: types.ShowMessageParams) -> None:
             self.messages.append(params.message)
 
@@ -85,7 +85,7 @@ class ServerSession:
             await asyncio.wait_for(self.client.shutdown_async(None), 5)
             self.client.exit(None)
         finally:
-            await self.client.stop()
+            await self.client.stop()  # type: ignore[no-untyped-call]
 
     @property
     def pid(self) -> int:

@@ -68,9 +68,10 @@ def python_document(index: int, lines: int = 2000) -> str:
     return "\n".join(out[:lines]) + "\n"
 
 
-async def latency(fake: FakeOllama, requests: int) -> tuple[list[float], list[float]]:
-    """Paired timings: each request through the server, then its exact body sent directly."""
-    through, direct = [], []
+async def latency(fake: FakeOllama, requests: int) -> tuple[list[float], list[float], list[float]]:
+    """Paired timings: each request through the server, then its exact body sent directly;
+    and the bare LSP round trip (a request the server answers without the backend)."""
+    through, direct, bare = [], [], []
     async with (
         ServerSession(settings(fake.url)) as session,
         httpx.AsyncClient(base_url=fake.url, timeout=30) as http,
@@ -89,7 +90,11 @@ async def latency(fake: FakeOllama, requests: int) -> tuple[list[float], list[fl
                 async for _ in response.aiter_lines():
                     pass
             direct.append(time.perf_counter() - started)
-    return through, direct
+        for _ in range(requests):
+            started = time.perf_counter()
+            await session.inline("file:///bench/not-open.py", 0, 0)
+            bare.append(time.perf_counter() - started)
+    return through, direct, bare
 
 
 async def bursts(fake: FakeOllama, count: int = 6) -> tuple[list[int], list[float]]:
@@ -218,7 +223,7 @@ async def main(args: argparse.Namespace) -> None:
     with FakeOllama() as fake:
         fake.configure(first_token_seconds=backend)
         fake.reply(reply)
-        through, direct = await latency(fake, args.requests)
+        through, direct, bare = await latency(fake, args.requests)
         per_burst, waits = await bursts(fake)
         requests, hits, session_generations = await replayed_session(fake)
         rss, loaded_p50 = await rss_with_documents(fake)
@@ -240,6 +245,7 @@ async def main(args: argparse.Namespace) -> None:
         Row("ratio server / direct (p50)", f"{s50 / d50:.3f}", "<= 1.05", s50 / d50 <= 1.05),
         Row("server overhead p50 (paired)", f"{o50:.2f} ms", "<= 2 ms", o50 <= 2),
         Row("server overhead p99 (paired)", f"{percentile(overhead, 99):.2f} ms"),
+        Row("of which: bare LSP round trip p50", f"{statistics.median(bare) * 1000:.2f} ms"),
         Row(
             "generations per 20-key burst (60 ms/key)",
             " ".join(map(str, per_burst)),

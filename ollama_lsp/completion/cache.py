@@ -49,8 +49,6 @@ class SuggestionCache:
         self.max_entries = max_entries
         self.per_document = per_document
         self._entries: OrderedDict[tuple[str, Anchor], str] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -78,9 +76,7 @@ class SuggestionCache:
                 continue
             if suggestion.startswith(typed):
                 self._entries.move_to_end(key)
-                self.hits += 1
                 return suggestion[len(typed) :]
-        self.misses += 1
         return None
 
     def forget(self, uri: str) -> None:

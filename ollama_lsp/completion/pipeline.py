@@ -195,9 +195,6 @@ class CompletionPipeline:
 
     # -- document events -------------------------------------------------------------------
 
-    def document_opened(self, uri: str) -> None:
-        self._tickets.setdefault(uri, 0)
-
     def document_changed(self, uri: str, text: str, changes: Iterable[Any] = ()) -> None:
         """A keystroke: learn the rhythm, keep or kill the generation running for ``uri``."""
         self.debounce.note_edit()

@@ -15,10 +15,8 @@ __all__ = ["register"]
 
 def register(server: OllamaLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    @guarded_notification
     async def did_open(ls: OllamaLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-        if ls.pipeline is not None:
-            ls.pipeline.document_opened(params.text_document.uri)
+        """Nothing to do beyond pygls's bookkeeping; registered so ``openClose`` is advertised."""
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @guarded_notification
