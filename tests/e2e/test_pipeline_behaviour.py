@@ -149,3 +149,16 @@ async def test_ollama_down_gives_one_clear_message_and_no_crash(
     assert await client.text_document_inline_completion_async(inline_params(URI, 2, 9)) is None
     errors = [m for m in client.messages if m.type == types.MessageType.Error]
     assert len(errors) == 2
+
+
+async def test_a_model_that_is_not_pulled_is_named_once(
+    client: LanguageClient, fake_ollama: FakeOllama
+) -> None:
+    await initialize(client, init_options=settings_for(fake_ollama.url, "codellama:70b-code"))
+    open_document(client, URI, TEXT)
+    for _ in range(3):
+        assert await client.text_document_inline_completion_async(inline_params(URI, 2, 8)) is None
+    errors = [m for m in client.messages if m.type == types.MessageType.Error]
+    assert len(errors) == 1
+    assert "codellama:70b-code" in errors[0].message
+    assert "pull" in errors[0].message.lower()
