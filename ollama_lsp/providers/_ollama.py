@@ -45,9 +45,17 @@ class OllamaProvider:
 
     name = "ollama"
 
-    def __init__(self, client: OllamaClient, cache: AiResponseCache | None = None) -> None:
+    def __init__(
+        self,
+        client: OllamaClient,
+        cache: AiResponseCache | None = None,
+        *,
+        keep_alive: float | str | None = None,
+    ) -> None:
         self.client = client
         self.cache = cache if cache is not None else AiResponseCache()
+        #: Sent with every completion: how long Ollama keeps the model loaded afterwards.
+        self.keep_alive = keep_alive
         self._capabilities: TTLCache[tuple[str, str], AiCapabilities] = TTLCache(
             maxsize=_CAPABILITIES_MAX, ttl=_CAPABILITIES_TTL
         )
@@ -91,7 +99,12 @@ class OllamaProvider:
         metrics: Metrics | None = None
         stopped = False
         stream = self.client.generate_stream(
-            model, prompt.prompt, suffix=prompt.suffix, raw=prompt.raw, options=request_options
+            model,
+            prompt.prompt,
+            suffix=prompt.suffix,
+            raw=prompt.raw,
+            options=request_options,
+            keep_alive=self.keep_alive,
         )
         async with aclosing(stream):
             async for chunk in stream:
