@@ -78,6 +78,7 @@ async def test_each_family_gets_its_own_fim_prompt(
     assert await inline(client, PY_URI, 2, 8) == "return self.side ** 2"
     (request,) = generations(fake_ollama)
     assert request.body["model"] == model
+    assert request.body["keep_alive"] == "30m"  # the default keepAlive setting
     assert request.fim_layout == layout
     assert request.fim_prefix is not None and request.fim_prefix.endswith("area(self):\n        ")
     assert request.fim_suffix is not None and request.fim_suffix.startswith("\n")

@@ -86,10 +86,12 @@ def register(server: OllamaLanguageServer) -> None:
         if client is None or reconnect:
             previous, client = client, OllamaClient(wanted)
             ls.client = client
-            ls.provider = OllamaProvider(client, AiResponseCache())
+            ls.provider = OllamaProvider(client, AiResponseCache(), keep_alive=new.keep_alive)
             if previous is not None:
                 ls.spawn(previous.aclose(), "close the previous Ollama client")
             log.info("Ollama endpoints: %s", ", ".join(wanted.endpoints))
+        if isinstance(ls.provider, OllamaProvider):
+            ls.provider.keep_alive = new.keep_alive
         root = ls.workspace.root_path
         pipeline.configure(new.completion, ls.provider, root)
         model_changed = (new.completion.model, new.completion.enabled, new.keep_alive) != (
