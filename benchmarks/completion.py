@@ -185,20 +185,23 @@ def context_build_times(documents: int = 50, lines: int = 2000) -> tuple[float, 
     return cold, warm
 
 
-async def rss_with_documents(fake: FakeOllama) -> tuple[float, float]:
-    """Server RSS (MiB) with 50 open 2,000-line documents, and its request latency then."""
+async def rss_with_documents(fake: FakeOllama) -> tuple[float, float, float]:
+    """With 50 open 2,000-line documents: server RSS (MiB), the first request 1 s after
+    opening them (indexing for snippets happens in the background meanwhile) and the p50
+    of later requests (ms)."""
     async with ServerSession(settings(fake.url)) as session:
         for i in range(50):
             session.open(f"file:///bench/m{i}.py", python_document(i))
         session.open(URI, TEXT)
+        await asyncio.sleep(1.0)
         timings = []
-        for i in range(20):
+        for i in range(21):
             session.insert(URI, 0, 0, f"# edit {i}\n")
             started = time.perf_counter()
             await session.inline(URI, LINE + i + 1, COLUMN)
             timings.append(time.perf_counter() - started)
         rss = psutil.Process(session.pid).memory_info().rss / 2**20
-    return rss, statistics.median(timings) * 1000
+    return rss, timings[0] * 1000, statistics.median(timings[1:]) * 1000
 
 
 async def real_model_first_suggestion() -> tuple[float, float] | None:
@@ -226,7 +229,7 @@ async def main(args: argparse.Namespace) -> None:
         through, direct, bare = await latency(fake, args.requests)
         per_burst, waits = await bursts(fake)
         requests, hits, session_generations = await replayed_session(fake)
-        rss, loaded_p50 = await rss_with_documents(fake)
+        rss, loaded_first, loaded_p50 = await rss_with_documents(fake)
     cold, warm = context_build_times()
     real = await real_model_first_suggestion() if args.real_model else None
 
@@ -270,6 +273,7 @@ async def main(args: argparse.Namespace) -> None:
             "<= 5 ms",
             c50 <= 5,
         ),
+        Row("first request 1 s after opening those 50 documents", f"{loaded_first:.1f} ms"),
         Row("request p50 with those 50 documents open", f"{loaded_p50:.1f} ms"),
         Row("server RSS with 50 documents open", f"{rss:.0f} MiB", "<= 80 MB", rss <= 80),
     ]

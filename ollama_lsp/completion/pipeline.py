@@ -32,7 +32,14 @@ from ollama_lsp.completion.postprocess import (
     make_stop_predicate,
     postprocess,
 )
-from ollama_lsp.context import CodeContext, ContextBuilder, Document, EditTracker, is_excluded
+from ollama_lsp.context import (
+    CodeContext,
+    ContextBuilder,
+    Document,
+    EditTracker,
+    SimilarityIndex,
+    is_excluded,
+)
 from ollama_lsp.families import build_prompt, family_for
 from ollama_lsp.ollama import AiError
 from ollama_lsp.providers import AiProvider, CompletionResult
@@ -50,6 +57,8 @@ log = logging.getLogger(__name__)
 
 #: Tokens kept free in the context window besides the generated ones (template, BOS, ...).
 _PROMPT_MARGIN = 64
+#: A changed document is re-indexed for snippets once the user paused this long (seconds).
+_REINDEX_AFTER = 1.0
 
 
 class DebounceBounds(Protocol):
@@ -171,10 +180,12 @@ class CompletionPipeline:
         )
         self.cache = SuggestionCache(self.settings.cache_size)
         self.edits = EditTracker()
+        self.similarity = SimilarityIndex()
         self.stats = PipelineStats()
         self._generations: dict[str, _Generation] = {}
         self._tickets: dict[str, int] = {}
         self._builders: dict[int, ContextBuilder] = {}
+        self._reindex: dict[str, asyncio.TimerHandle] = {}
 
     def configure(
         self,
@@ -195,10 +206,18 @@ class CompletionPipeline:
 
     # -- document events -------------------------------------------------------------------
 
-    def document_changed(self, uri: str, text: str, changes: Iterable[Any] = ()) -> None:
+    def document_opened(self, document: Document) -> None:
+        """Index a new document for snippets now, off the keystroke path."""
+        self._index_later(document, 0.0)
+
+    def document_changed(
+        self, uri: str, text: str, changes: Iterable[Any] = (), document: Document | None = None
+    ) -> None:
         """A keystroke: learn the rhythm, keep or kill the generation running for ``uri``."""
         self.debounce.note_edit()
         self.edits.record(uri, changes)
+        if document is not None:
+            self._index_later(document, _REINDEX_AFTER)
         gen = self._generations.get(uri)
         if gen is None or gen.task.done():
             return
@@ -208,7 +227,24 @@ class CompletionPipeline:
         else:
             self._cancel(gen)
 
+    def _index_later(self, document: Document, delay: float) -> None:
+        """(Re-)index ``document`` after ``delay`` s; a newer call for the same URI wins."""
+        if is_excluded(document.uri, self.settings.exclude):
+            return
+        previous = self._reindex.pop(document.uri, None)
+        if previous is not None:
+            previous.cancel()
+
+        def index() -> None:
+            self._reindex.pop(document.uri, None)
+            self.similarity.index(document)
+
+        self._reindex[document.uri] = asyncio.get_running_loop().call_later(delay, index)
+
     def document_closed(self, uri: str) -> None:
+        pending = self._reindex.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
         gen = self._generations.pop(uri, None)
         if gen is not None:
             self._cancel(gen)
@@ -391,6 +427,7 @@ class CompletionPipeline:
                 exclude_globs=s.exclude,
                 workspace_root=self.workspace_root,
                 max_snippets=s.context_files,
+                similarity=self.similarity,
             )
             self._builders = {budget: builder}
         return builder
@@ -410,6 +447,9 @@ class CompletionPipeline:
         }
 
     async def aclose(self) -> None:
+        for pending in self._reindex.values():
+            pending.cancel()
+        self._reindex.clear()
         tasks = [g.task for g in self._generations.values()]
         self.cancel_all()
         if tasks:

@@ -18,7 +18,7 @@ from ollama_lsp.context import Document
 from ollama_lsp.server.positions import Cursor, cursor_at
 from ollama_lsp.server.server import OllamaLanguageServer
 
-__all__ = ["Answer", "suggest"]
+__all__ = ["Answer", "as_document", "suggest"]
 
 #: Longest a request waits for the first settings (the client answers workspace/configuration).
 SETTINGS_WAIT = 10.0
@@ -39,7 +39,8 @@ class Answer:
     replaced: tuple[types.Range, str] | None = None
 
 
-def _document(doc: TextDocument, source: str | None = None) -> Document:
+def as_document(doc: TextDocument, source: str | None = None) -> Document:
+    """The context layer's view of a pygls document (optionally with other text)."""
     text = doc.source if source is None else source
     return Document(doc.uri, text, doc.language_id or "", doc.version or 0)
 
@@ -79,9 +80,9 @@ async def suggest(
             offset = start.offset + len(selected.text)
             replaced = (types.Range(start=start.position, end=end.position), selected.text)
     request = CompletionRequest(
-        document=_document(doc, text),
+        document=as_document(doc, text),
         offset=offset,
-        open_documents=[_document(d) for d in ls.workspace.text_documents.values()],
+        open_documents=[as_document(d) for d in ls.workspace.text_documents.values()],
         invoked=invoked,
     )
     if invoked and work_done_token is not None:
