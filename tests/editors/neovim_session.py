@@ -23,12 +23,19 @@ vim.opt.rtp:prepend({plugin})
 vim.o.swapfile = false
 _G.test_notes = {{}}
 _G.test_statuslines = {{}}
+_G.test_statuses = {{}}
 vim.notify = function(msg, level)
   table.insert(_G.test_notes, msg)
 end
 require('ollama_lsp').setup({{
   cmd = {cmd},
   settings = vim.json.decode({settings}),
+}})
+vim.api.nvim_create_autocmd('User', {{
+  pattern = 'OllamaStatus',
+  callback = function(ev)
+    table.insert(_G.test_statuses, ev.data)
+  end,
 }})
 vim.api.nvim_create_autocmd('LspProgress', {{
   callback = function()
@@ -77,6 +84,10 @@ class NeovimSession:
 
     def statuslines(self) -> list[str]:
         return list(self.lua("return _G.test_statuslines"))
+
+    def statuses(self) -> list[dict[str, Any]]:
+        """Every ``ollama/status`` the plugin received, in order."""
+        return list(self.lua("return _G.test_statuses"))
 
     def statusline(self) -> str:
         return str(self.lua("return require('ollama_lsp').statusline()"))

@@ -39,7 +39,12 @@ def neovim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         session = start(NVIM, write_init(tmp_path / "init.lua", server_settings))
         sessions.append(session)
         session.nvim.command(f"edit {tmp_path / 'calc.py'}")
-        wait_for(session.attached, "the server to attach")
+        try:
+            wait_for(session.attached, "the server to attach")
+        except AssertionError as exc:
+            log = tmp_path / "xdg_state_home" / "nvim" / "lsp.log"
+            tail = log.read_text()[-3000:] if log.exists() else "(no LSP log)"
+            raise AssertionError(f"{exc}\n{tail}") from None
         return session
 
     yield launch
@@ -110,8 +115,9 @@ def test_with_ollama_down_the_user_is_told_and_editing_goes_on(neovim: Any) -> N
     type_a_function_body(session)
     notice = wait_for(lambda: session.notified("127.0.0.1:9"), "a notice naming the endpoint")
     assert "ollama" in notice.lower()
+    wait_for(lambda: "[error]" in session.statusline(), "the statusline to show the error")
     session.nvim.input("x = 1<Esc>")
     wait_for(lambda: session.lines()[1] == "    x = 1", "the typed text")
     assert session.nvim.api.get_mode()["mode"] == "n"
     assert session.ghost_text() is None
-    wait_for(lambda: "[error]" in session.statusline(), "the statusline to show the error")
+    assert len([n for n in session.notes() if "127.0.0.1:9" in n]) == 1, session.notes()
