@@ -79,28 +79,25 @@ def register(server: OllamaLanguageServer) -> None:
 
     @server.on_settings
     async def rebuild(new: Settings, old: Settings) -> None:
-        ls = server
         wanted = client_settings(new)
-        client = ls.client
+        client = server.client
         reconnect = client is None or client.settings != wanted
         if client is None or reconnect:
             previous, client = client, OllamaClient(wanted)
-            ls.client = client
-            ls.provider = OllamaProvider(client, AiResponseCache(), keep_alive=new.keep_alive)
+            server.client = client
+            server.provider = OllamaProvider(client, AiResponseCache())
             if previous is not None:
-                ls.spawn(previous.aclose(), "close the previous Ollama client")
+                server.spawn(previous.aclose(), "close the previous Ollama client")
             log.info("Ollama endpoints: %s", ", ".join(wanted.endpoints))
-        if isinstance(ls.provider, OllamaProvider):
-            ls.provider.keep_alive = new.keep_alive
-        root = ls.workspace.root_path
-        pipeline.configure(new.completion, ls.provider, root)
-        model_changed = (new.completion.model, new.completion.enabled, new.keep_alive) != (
-            old.completion.model,
-            old.completion.enabled,
-            old.keep_alive,
-        )
-        if reconnect or model_changed:
-            ls.spawn(warm_up(ls, client, new), "load the completion model")
+        if isinstance(server.provider, OllamaProvider):
+            server.provider.keep_alive = new.keep_alive
+        pipeline.configure(new.completion, server.provider, server.workspace.root_path)
+
+        def model_of(settings: Settings) -> tuple[object, ...]:
+            return (settings.completion.model, settings.completion.enabled, settings.keep_alive)
+
+        if reconnect or model_of(new) != model_of(old):
+            server.spawn(warm_up(server, client, new), "load the completion model")
 
     @server.on_shutdown
     async def close(ls: OllamaLanguageServer) -> None:
