@@ -1,0 +1,89 @@
+"""``ollama/status`` says what changed, once; failures reach the user once per kind."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from ollama_lsp.server.server import OllamaLanguageServer
+from ollama_lsp.server.status import GENERATING_AFTER
+
+
+class Wire:
+    """Captures what the server writes to the client, as decoded JSON messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def write(self, data: bytes) -> None:
+        self.messages.append(json.loads(data.split(b"\r\n\r\n", 1)[1]))
+
+    def close(self) -> None:
+        pass
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        return [m["params"] for m in self.messages if m.get("method") == method]
+
+
+@pytest.fixture
+def wire() -> Wire:
+    return Wire()
+
+
+@pytest.fixture
+def server(wire: Wire) -> OllamaLanguageServer:
+    server = OllamaLanguageServer()
+    server.protocol.set_writer(wire)
+    return server
+
+
+def test_an_unchanged_state_is_not_sent_again(server: OllamaLanguageServer, wire: Wire) -> None:
+    server.status.set("loading", model="m", message="Loading m")
+    server.status.set("loading", model="m", message="Loading m")
+    server.status.set("idle", model="m")
+    assert wire.of("ollama/status") == [
+        {"state": "loading", "model": "m", "message": "Loading m"},
+        {"state": "idle", "model": "m"},
+    ]
+
+
+def test_a_failure_is_shown_once_per_kind_until_a_success(
+    server: OllamaLanguageServer, wire: Wire
+) -> None:
+    status = server.status
+    for _ in range(3):
+        status.failed("OllamaUnreachable", "Ollama is not running at http://h:1", model="m")
+    status.failed("ModelNotFound", "model 'x' is not pulled", model="m")
+    assert [m["message"] for m in wire.of("window/showMessage")] == [
+        "Ollama is not running at http://h:1",
+        "model 'x' is not pulled",
+    ]
+    status.succeeded()
+    assert wire.of("ollama/status")[-1] == {"state": "idle", "model": "m"}
+    status.failed("OllamaUnreachable", "Ollama is not running at http://h:1", model="m")
+    assert len(wire.of("window/showMessage")) == 3
+    assert status.last_errors["ModelNotFound"] == "model 'x' is not pulled"
+
+
+async def test_a_short_generation_is_not_announced(
+    server: OllamaLanguageServer, wire: Wire
+) -> None:
+    server.status.generation_started("m")
+    server.status.generation_finished("m", 50.0)
+    await asyncio.sleep(GENERATING_AFTER + 0.05)
+    assert wire.of("ollama/status") == []
+
+
+async def test_a_long_generation_is_announced_then_reports_its_speed(
+    server: OllamaLanguageServer, wire: Wire
+) -> None:
+    server.status.generation_started("m")
+    await asyncio.sleep(GENERATING_AFTER + 0.05)
+    server.status.generation_finished("m", 41.66)
+    assert wire.of("ollama/status") == [
+        {"state": "generating", "model": "m", "message": "Generating with m"},
+        {"state": "idle", "model": "m", "tokensPerSecond": 41.7},
+    ]
