@@ -9,7 +9,7 @@ import pytest
 
 from ollama_lsp.server.log import LspLogHandler, attach_client_log, configure_logging
 from ollama_lsp.server.server import OllamaLanguageServer
-from tests.unit.server.test_status import Wire
+from tests.unit.server.helpers import Wire
 
 
 @pytest.fixture

@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
 
 import pytest
 
 from ollama_lsp.server.server import OllamaLanguageServer
 from ollama_lsp.server.status import GENERATING_AFTER
-
-
-class Wire:
-    """Captures what the server writes to the client, as decoded JSON messages."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-
-    def write(self, data: bytes) -> None:
-        self.messages.append(json.loads(data.split(b"\r\n\r\n", 1)[1]))
-
-    def close(self) -> None:
-        pass
-
-    def of(self, method: str) -> list[dict[str, Any]]:
-        return [m["params"] for m in self.messages if m.get("method") == method]
+from tests.unit.server.helpers import Wire
 
 
 @pytest.fixture
