@@ -103,7 +103,7 @@ def test_switch_changes_the_model_of_the_next_completion(
     fake_ollama.reply("return a + b", prefix_endswith="def add(a, b):\n    ")
     session = neovim(settings(fake_ollama.url))
     session.nvim.command("Ollama switch starcoder2:3b")
-    wait_for(lambda: session.notified("starcoder2:3b"), "the switch to finish")
+    wait_for(lambda: session.notified("completion model: starcoder2:3b"), "the switch to finish")
     type_a_function_body(session)
     wait_for(session.ghost_text, "the ghost text")
     assert generations(fake_ollama)[-1].body["model"] == "starcoder2:3b"

@@ -42,7 +42,11 @@ def test_ghost_text_appears_and_tab_accepts_it(
     (workspace / "calc.py").write_text("import math\n\n")
     fake_ollama_shared.reply("return a + b", prefix_endswith="def add(a, b):\n    ")
     seen = drive(
-        "inline", url, file="calc.py", model=MODEL, screenshot=str(tmp_path / "inline.png")
+        "inline",
+        url,
+        file="calc.py",
+        completionModel=MODEL,
+        screenshot=str(tmp_path / "inline.png"),
     )
     assert seen["ghost"] == "return a + b"
     assert "    return a + b" in seen["lines"]
@@ -58,10 +62,16 @@ def test_pull_model_shows_progress_until_done(
     model = "deepseek-coder:6.7b-base"
     fake_ollama_shared.configure(pull_bytes_per_second=2e9)
     url, _ = code_server
-    seen = drive("pull", url, file="calc.py", model=model, screenshot=str(tmp_path / "pull.png"))
-    texts = [s["text"] for s in seen["seen"]]
-    assert any(f"Pulling {model}" in s["text"] and s["progress"] for s in seen["seen"]), texts
-    assert f"Ollama: pulled {model}" in texts[-1] or any(f"pulled {model}" in t for t in texts)
+    seen = drive(
+        "pull", url, file="calc.py", completionModel=MODEL, model=model,
+        screenshot=str(tmp_path / "pull.png"),
+    )  # fmt: skip
+    toasts = seen["seen"]
+    widths = [
+        t["width"] for t in toasts if t["progress"] and t["text"].startswith(f"Pulling {model}")
+    ]
+    assert any(w.endswith("%") and w not in ("0%", "1%", "100%") for w in widths), toasts
+    assert toasts[-1]["text"].startswith(f"Ollama: pulled {model}"), toasts
     assert model in fake_ollama_shared.installed()
 
 
@@ -71,7 +81,9 @@ def test_model_manager_lists_the_installed_models(
     if "ollama.listModels" not in server_commands():
         pytest.skip("the server does not offer ollama.listModels yet")
     url, _ = code_server
-    seen = drive("manager", url, file="calc.py", model=MODEL, screenshot=str(tmp_path / "mm.png"))
+    seen = drive(
+        "manager", url, file="calc.py", completionModel=MODEL, screenshot=str(tmp_path / "mm.png")
+    )
     assert MODEL in seen["installed"]
     assert set(seen["installed"]) <= set(fake_ollama_shared.installed())
     assert not set(seen["catalog"]) & set(seen["installed"])

@@ -11,7 +11,10 @@ interface Args {
   /** code-server URL with ?folder=... */
   url: string;
   file: string;
-  model: string;
+  /** The completion model the status bar should name once the server is up. */
+  completionModel: string;
+  /** The model a scenario pulls. */
+  model?: string;
   screenshot?: string;
 }
 
@@ -23,7 +26,7 @@ async function openWorkbench(page: Page, args: Args): Promise<string> {
   await page.waitForSelector('.monaco-workbench', { timeout: TIMEOUT });
   // The extension is up and the server answered once the status bar names the model.
   const status = page.locator(STATUS_ITEM);
-  await status.filter({ hasText: args.model }).waitFor({ timeout: TIMEOUT });
+  await status.filter({ hasText: args.completionModel }).waitFor({ timeout: TIMEOUT });
   return (await status.getAttribute('aria-label')) ?? '';
 }
 
@@ -64,26 +67,32 @@ async function inline(page: Page, args: Args): Promise<Record<string, unknown>> 
 }
 
 async function pull(page: Page, args: Args): Promise<Record<string, unknown>> {
+  const model = args.model ?? '';
   await openWorkbench(page, args);
   await runCommand(page, 'Ollama: Pull Model');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: args.model }).first().waitFor({ timeout: TIMEOUT });
-  await page.keyboard.type(args.model);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: model }).first().waitFor({ timeout: TIMEOUT });
+  await page.keyboard.type(model);
   await page.keyboard.press('Enter');
   // Watch the notifications until the pull is reported done, keeping what the user saw.
-  const seen: { text: string; progress: boolean }[] = [];
+  const seen: { text: string; progress: boolean; width: string }[] = [];
   const deadline = Date.now() + TIMEOUT;
   for (;;) {
     const toasts = await page.$$eval('.notifications-toasts .notification-toast', (els) =>
-      els.map((el) => ({
-        text: (el.textContent ?? '').replace(/\s+/g, ' ').trim(),
-        progress: !!el.querySelector('.monaco-progress-container.active, .monaco-progress-container.done, .progress-bit'),
-      })),
+      els.map((el) => {
+        const bit = el.querySelector<HTMLElement>('.monaco-progress-container .progress-bit');
+        const container = el.querySelector('.monaco-progress-container');
+        return {
+          text: (el.querySelector('.notification-list-item-message')?.textContent ?? '').trim(),
+          progress: !!container && !container.classList.contains('done') && !!bit && bit.style.display !== 'none',
+          width: bit?.style.width ?? '',
+        };
+      }),
     );
     for (const toast of toasts) {
       const last = seen.at(-1);
-      if (!last || last.text !== toast.text || last.progress !== toast.progress) seen.push(toast);
+      if (!last || last.text !== toast.text || last.width !== toast.width) seen.push(toast);
     }
-    if (toasts.some((t) => t.text.includes(`pulled ${args.model}`) || t.text.includes('failed'))) break;
+    if (toasts.some((t) => t.text.includes(`pulled ${model}`) || t.text.includes('failed'))) break;
     if (Date.now() > deadline) throw new Error(`no end of the pull seen: ${JSON.stringify(seen)}`);
     await page.waitForTimeout(50);
   }
