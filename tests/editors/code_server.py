@@ -37,7 +37,7 @@ def code_server_home() -> tuple[Path | None, str]:
 
 
 def build_extension() -> None:
-    """Package the .vsix and compile the browser driver (npm, once per run)."""
+    """Package the .vsix and compile the browser driver when missing (the script rebuilds both)."""
     npm = shutil.which("npm")
     assert npm is not None, "npm is needed to package the extension"
     if not VSIX.exists():
