@@ -22,6 +22,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from ollama_lsp import __version__
+from ollama_lsp.ollama import AiError
 from ollama_lsp.server.progress import ProgressHandle, work_progress
 from ollama_lsp.server.settings import SettingProblem, Settings
 from ollama_lsp.server.status import StatusReporter
@@ -211,16 +212,20 @@ def guarded(
 ) -> Callable[P, Coroutine[Any, Any, R | None]]:
     """Wrap a feature handler so that its failure is logged and answered, never fatal.
 
-    A request gets a JSON-RPC internal error with a short message; cancellation still
-    propagates (pygls then answers ``RequestCancelled``).
+    A request gets a JSON-RPC error: an ``AiError`` (or any JSON-RPC error raised on purpose)
+    keeps its user-facing message; anything else becomes an internal error naming the
+    handler. Cancellation still propagates (pygls then answers ``RequestCancelled``).
     """
 
     @functools.wraps(handler)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
         try:
             return await handler(*args, **kwargs)
-        except (asyncio.CancelledError, JsonRpcInternalError):
+        except (asyncio.CancelledError, JsonRpcException):
             raise
+        except AiError as exc:
+            log.info("%s: %s", handler.__qualname__, exc.message)
+            raise JsonRpcInternalError(exc.message) from exc
         except Exception as exc:
             log.exception("%s failed", handler.__qualname__)
             raise JsonRpcInternalError(f"{handler.__qualname__} failed: {exc}") from exc
