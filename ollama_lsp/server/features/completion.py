@@ -8,18 +8,23 @@ cache answers.
 
 from __future__ import annotations
 
-import re
-
 from lsprotocol import types
 
 from ollama_lsp.server.positions import position_of
 from ollama_lsp.server.server import OllamaLanguageServer, guarded
 from ollama_lsp.server.suggest import suggest
 
-__all__ = ["completion_item", "register"]
+__all__ = ["completion_item", "register", "word_start"]
 
-_WORD_BEFORE = re.compile(r"\w*$")
 _LABEL_MAX = 60
+
+
+def word_start(source: str, offset: int) -> int:
+    """Where the identifier ending at ``offset`` starts (scanning back: linear in its length)."""
+    start = offset
+    while start > 0 and (source[start - 1].isalnum() or source[start - 1] == "_"):
+        start -= 1
+    return start
 
 
 def completion_item(word: str, suggestion: str, edit_range: types.Range) -> types.CompletionItem:
@@ -61,11 +66,9 @@ def register(server: OllamaLanguageServer) -> None:
         )
         if answer is None:
             return types.CompletionList(is_incomplete=True, items=[])
-        offset = answer.cursor.offset
-        line_start = answer.source.rfind("\n", 0, offset) + 1
-        match = _WORD_BEFORE.search(answer.source, line_start, offset)
-        word = match.group(0) if match else ""
-        start = position_of(answer.source, answer.document.position_codec, offset - len(word))
+        source, offset = answer.source, answer.cursor.offset
+        word = source[word_start(source, offset) : offset]
+        start = position_of(source, answer.document.position_codec, offset - len(word))
         edit_range = types.Range(start=start, end=answer.cursor.position)
         item = completion_item(word, answer.suggestion.text, edit_range)
         return types.CompletionList(is_incomplete=True, items=[item])
