@@ -1,0 +1,163 @@
+"""The CLI against the emulator: in-process ``main([...])``, and once as a real process."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ollama_lsp.cli import main
+from tests.fake_ollama import FakeOllama
+
+# Nothing listens here: a command that reaches the emulator used --host, not the environment.
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def no_ambient_ollama(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", UNREACHABLE)
+    monkeypatch.delenv("OLLAMA_API_KEY", raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_models_lists_the_pulled_models_and_marks_the_configured_one(
+    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_ollama_shared.set_pulled(["starcoder2:3b", "tinyllama:latest"])
+    status, out, _ = run(
+        capsys, "models", "--host", fake_ollama_shared.url, "--model", "starcoder2:3b"
+    )
+    assert status == 0
+    rows = {line[2:].split()[0]: line[0] for line in out.splitlines()[1:-1]}
+    assert rows == {"starcoder2:3b": "*", "tinyllama:latest": " "}
+
+
+def test_complete_prints_the_suggestion_for_a_one_based_position(
+    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = tmp_path / "calc.py"
+    source.write_text("def add(a, b):\n    \n")
+    fake_ollama_shared.reply("return a + b", prefix_endswith="def add(a, b):\n    ")
+    status, out, _ = run(capsys, "complete", f"{source}:2:5", "--host", fake_ollama_shared.url)
+    assert (status, out) == (0, "return a + b\n")
+    request = fake_ollama_shared.requests_to("/api/generate")[-1]
+    assert request.body["model"] == "qwen2.5-coder:1.5b-base"
+    assert request.fim_suffix is not None and request.fim_suffix.startswith("\n")
+
+
+def test_complete_rejects_a_position_past_the_line(
+    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = tmp_path / "calc.py"
+    source.write_text("x = 1\n")
+    status, _, err = run(capsys, "complete", f"{source}:1:9", "--host", fake_ollama_shared.url)
+    assert status == 2
+    assert err == "ollama-lsp: column 9 is past the end of line 1\n"
+
+
+def test_chat_streams_the_answer_to_a_prompt_from_stdin(
+    fake_ollama_shared: FakeOllama,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_ollama_shared.reply("Use a dict.", endpoint="chat", prompt_contains="lookup table")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("How do I build a lookup table?"))
+    status, out, _ = run(
+        capsys, "chat", "--host", fake_ollama_shared.url, "--model", "codellama:7b-instruct"
+    )
+    assert (status, out) == (0, "Use a dict.\n")
+    assert fake_ollama_shared.requests_to("/api/chat")[-1].body["model"] == "codellama:7b-instruct"
+
+
+def test_pull_then_rm_change_what_is_installed(
+    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    host = ["--host", fake_ollama_shared.url]
+    status, out, err = run(capsys, "pull", "deepseek-coder:6.7b-base", *host)
+    assert (status, out) == (0, "pulled deepseek-coder:6.7b-base\n")
+    assert "deepseek-coder:6.7b-base" in fake_ollama_shared.installed()
+    # Not a terminal: plain lines, ending at 100 %, no carriage returns.
+    assert "\r" not in err and " 100% " in err and err.splitlines()[-1] == "success"
+    status, out, _ = run(capsys, "rm", "deepseek-coder:6.7b-base", *host)
+    assert (status, out) == (0, "deleted deepseek-coder:6.7b-base\n")
+    assert "deepseek-coder:6.7b-base" not in fake_ollama_shared.installed()
+
+
+def test_an_unknown_model_is_one_line_on_stderr_and_status_1(
+    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, "rm", "nope:1b", "--host", fake_ollama_shared.url)
+    assert (status, out) == (1, "")
+    assert err.startswith("ollama-lsp: model 'nope:1b' is not pulled")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_doctor_is_ready_when_the_model_is_pulled_and_fills_in_the_middle(
+    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "settings.json"
+    config.write_text(json.dumps({"completion": {"model": "codellama:7b-code"}}))
+    status, out, _ = run(
+        capsys, "doctor", "--config", str(config), "--host", fake_ollama_shared.url
+    )
+    assert status == 0, out
+    assert f"endpoints: {fake_ollama_shared.url} (command line)" in out
+    assert f"completion model: codellama:7b-code (config file {config})" in out
+    assert "[ok  ] completion model codellama:7b-code fills in the middle (FIM)" in out
+    assert out.rstrip().splitlines()[-1].startswith("verdict: ready")
+
+
+def test_doctor_fails_when_the_model_is_not_pulled(
+    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("doctor", "--host", fake_ollama_shared.url, "--model", "codestral:22b")
+    status, out, _ = run(capsys, *args)
+    assert status == 1
+    assert "[FAIL] completion model codestral:22b is not pulled" in out
+    assert "verdict: NOT READY" in out
+
+
+def test_doctor_names_the_environment_endpoint_that_is_down(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = run(capsys, "doctor")
+    assert status == 1
+    assert f"endpoints: {UNREACHABLE} (environment (OLLAMA_HOST))" in out
+    assert f"[FAIL] {UNREACHABLE}: not reachable" in out
+
+
+def test_a_bad_config_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "settings.json"
+    config.write_text("{not json")
+    status, _, err = run(capsys, "models", "--config", str(config))
+    assert status == 2
+    assert err.startswith(f"ollama-lsp: the config file {config} is not JSON")
+
+
+def test_recommend_works_without_ollama(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "recommend")
+    assert status == 0
+    assert out.startswith("completion ")
+    assert "Hardware:" in out and "could not be reached" in out
+
+
+def test_as_a_process_the_exit_status_and_output_are_the_same(fake_ollama: FakeOllama) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ollama_lsp", "rm", "nope:1b", "--host", fake_ollama.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("ollama-lsp: model 'nope:1b' is not pulled")
