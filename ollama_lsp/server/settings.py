@@ -20,6 +20,7 @@ __all__ = [
     "ChatSettings",
     "CompletionSettings",
     "DebounceSettings",
+    "MemorySettings",
     "SettingProblem",
     "Settings",
     "TimeoutSettings",
@@ -50,6 +51,14 @@ def _at_most(limit: float) -> Any:
     def check(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
         if value > limit:
             raise _Invalid(f"expected a number of at most {limit:g}")
+
+    return check
+
+
+def _at_least(limit: float) -> Any:
+    def check(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+        if value < limit:
+            raise _Invalid(f"expected a number of at least {limit:g}")
 
     return check
 
@@ -103,6 +112,23 @@ class ChatSettings:
 
 
 @attrs.frozen
+class MemorySettings:
+    """Memory management: fit checks, idle unloads and the memory-pressure policy (seconds)."""
+
+    check_fit: bool = True
+    idle_unload_seconds: float = attrs.field(default=900.0, validator=[_non_negative])
+    """Unload the completion model (``keep_alive: 0``) after this long without typing; 0: never."""
+    unload_chat_when_tight: bool = True
+    unload_on_shutdown: bool = False
+    monitor: bool = True
+    sample_seconds: float = attrs.field(default=5.0, validator=[_at_least(0.1), _at_most(600)])
+    cooldown_seconds: float = attrs.field(default=30.0, validator=[_non_negative])
+    restore_after_seconds: float = attrs.field(default=120.0, validator=[_non_negative])
+    min_idle_seconds: float = attrs.field(default=60.0, validator=[_non_negative])
+    num_ctx_floor: int = attrs.field(default=1024, validator=[_at_least(256)])
+
+
+@attrs.frozen
 class TlsSettings:
     """How to trust an HTTPS endpoint."""
 
@@ -133,6 +159,7 @@ class Settings:
     log_level: LogLevel = "info"
     completion: CompletionSettings = CompletionSettings()
     chat: ChatSettings = ChatSettings()
+    memory: MemorySettings = MemorySettings()
     tls: TlsSettings = TlsSettings()
     timeouts: TimeoutSettings = TimeoutSettings()
 
