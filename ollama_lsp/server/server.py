@@ -9,6 +9,7 @@ settings with :meth:`OllamaLanguageServer.on_settings`.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import inspect
 import logging
@@ -20,6 +21,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from ollama_lsp import __version__
 from ollama_lsp.ollama import AiError
@@ -31,12 +33,15 @@ if TYPE_CHECKING:
     from ollama_lsp.completion.pipeline import CompletionPipeline
     from ollama_lsp.ollama import OllamaClient
     from ollama_lsp.providers import AiProvider
+    from ollama_lsp.server.downloads import DownloadQueue
+    from ollama_lsp.store import ModelStore
 
 __all__ = [
     "OllamaLanguageServer",
     "OllamaProtocol",
     "SettingsListener",
     "ShutdownHook",
+    "command_work_done_token",
     "guarded",
     "guarded_notification",
 ]
@@ -47,6 +52,18 @@ P = ParamSpec("P")
 R = TypeVar("R")
 SettingsListener = Callable[[Settings, Settings], Awaitable[None] | None]
 ShutdownHook = Callable[["OllamaLanguageServer"], Awaitable[None]]
+
+
+#: The ``workDoneToken`` of the ``workspace/executeCommand`` request being handled (pygls passes
+#: command handlers only the arguments).
+_command_token: contextvars.ContextVar[types.ProgressToken | None] = contextvars.ContextVar(
+    "command_work_done_token", default=None
+)
+
+
+def command_work_done_token() -> types.ProgressToken | None:
+    """The progress token the client sent with the command request being handled, if any."""
+    return _command_token.get()
 
 
 class _Ignored:
@@ -62,6 +79,7 @@ class OllamaProtocol(LanguageServerProtocol):
       only logs it, and the client waits for an answer forever.
     - A late response to a server->client request we gave up on is ignored; pygls 2.1.1 raises
       ``InvalidStateError`` and shows the user an error (pygls issue #621).
+    - A command handler can read the request's ``workDoneToken`` (:func:`command_work_done_token`).
     """
 
     def structure_message(self, data: dict[str, Any]) -> Any:
@@ -73,6 +91,11 @@ class OllamaProtocol(LanguageServerProtocol):
                 self._send_response(data["id"], error=exc.to_response_error())
                 return _Ignored()
             raise
+
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Any:
+        _command_token.set(params.work_done_token)
+        return (yield from super().lsp_workspace__execute_command(params))
 
     def _handle_response(self, msg_id: Any, result: Any | None = None, error: Any = None) -> None:
         future = self._request_futures.get(msg_id)
@@ -90,7 +113,8 @@ class OllamaLanguageServer(LanguageServer):
 
     - ``settings``: the current :class:`Settings`;
     - ``client`` / ``provider``: the Ollama client and the ``AiProvider`` built on it;
-    - ``store``: the model store, set by the store feature;
+    - ``store``: the model store, opened by the models feature;
+    - ``downloads``: the model download queue, set by the pull feature;
     - ``pipeline``: the completion pipeline;
     - ``status``: the ``ollama/status`` reporter.
     """
@@ -106,10 +130,13 @@ class OllamaLanguageServer(LanguageServer):
         self.init_options: Any = None
         self.client: OllamaClient | None = None
         self.provider: AiProvider | None = None
-        self.store: Any = None
+        self.store: ModelStore | None = None
+        self.downloads: DownloadQueue | None = None
         self.pipeline: CompletionPipeline | None = None
         self.status = StatusReporter(self)
         self._settings_listeners: list[SettingsListener] = []
+        #: Applied to every new settings object before it is adopted (e.g. ``switchModel``).
+        self.settings_overrides: list[Callable[[Settings], Settings]] = []
         self._shutdown_hooks: list[ShutdownHook] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reported_errors: set[str] = set()
@@ -145,6 +172,8 @@ class OllamaLanguageServer(LanguageServer):
             lines = "; ".join(p.describe() for p in problems)
             self.status.show(f"ollama-lsp: invalid settings: {lines}.", types.MessageType.Warning)
             log.warning("invalid settings: %s", lines)
+        for override in self.settings_overrides:
+            settings = override(settings)
         old, self.settings = self.settings, settings
         if old == settings and self.ready.is_set():
             return

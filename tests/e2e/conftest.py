@@ -22,7 +22,7 @@ UNREACHABLE = "http://127.0.0.1:9"
 
 SERVER = ClientServerConfig(
     server_command=[sys.executable, "-m", "ollama_lsp", "--log-level", "debug"],
-    server_env={**os.environ, "OLLAMA_HOST": UNREACHABLE},
+    server_env={**os.environ, "OLLAMA_HOST": UNREACHABLE, "OLLAMA_LSP_STORE": ":memory:"},
 )
 
 PROFILES = ("visual-studio-code", "neovim")

@@ -21,6 +21,9 @@ FEATURES: tuple[str, ...] = (
     "documents",
     "inline_completion",
     "completion",
+    "models",
+    "pull",
+    "chat",
 )
 
 

@@ -1,0 +1,216 @@
+"""``ollama.chat`` / ``ollama.cancelChat``: streamed answers, per-conversation history.
+
+The answer streams out as ``ollama/chatDelta`` notifications and through workDoneProgress
+(tokens so far, tokens/s); the command's result is the whole answer with its counts and
+timings. Cancelling the progress bar or calling ``ollama.cancelChat`` stops the generation and
+returns what was written so far (``cancelled: true``); ``$/cancelRequest`` cancels the request.
+History lives in memory, bounded in conversations and messages, and is trimmed to the chat
+model's context before each request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.workspace import TextDocument
+
+from ollama_lsp.ollama import ChatMessage, Metrics
+from ollama_lsp.server.commands import Args, optional_str, register_command, required_str
+from ollama_lsp.server.positions import cursor_at
+from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_token
+
+__all__ = ["CHAT_DELTA", "Conversations", "register", "trim_to_budget"]
+
+log = logging.getLogger(__name__)
+
+CHAT_DELTA = "ollama/chatDelta"
+SYSTEM_PROMPT = (
+    "You are a coding assistant inside the user's editor. Answer concisely; put code in fenced "
+    "blocks with the language named."
+)
+#: Tokens kept free for the answer when trimming history to the model's context.
+ANSWER_RESERVE = 1024
+#: Ollama's default context (num_ctx) when the request does not set one.
+DEFAULT_CONTEXT = 4096
+PROGRESS_INTERVAL = 0.25
+
+
+def estimate_tokens(message: ChatMessage) -> int:
+    """About 3.5 characters a token for code and English, plus the role markers."""
+    return len(message.content) * 2 // 7 + 4
+
+
+def trim_to_budget(messages: Sequence[ChatMessage], budget: int) -> list[ChatMessage]:
+    """The system message and the newest messages that fit ``budget`` tokens (the last one is
+    always kept: it is the question)."""
+    system = [m for m in messages[:1] if m.role == "system"]
+    rest = list(messages[len(system) :])
+    used = sum(estimate_tokens(m) for m in system)
+    kept: list[ChatMessage] = []
+    for message in reversed(rest):
+        cost = estimate_tokens(message)
+        if kept and used + cost > budget:
+            break
+        kept.append(message)
+        used += cost
+    return system + kept[::-1]
+
+
+class Conversations:
+    """Histories by id: the least recently used is forgotten past ``max_conversations``, and
+    each keeps its ``max_messages`` newest messages."""
+
+    def __init__(self, max_conversations: int = 32, max_messages: int = 100) -> None:
+        self._histories: OrderedDict[str, list[ChatMessage]] = OrderedDict()
+        self._max_conversations = max_conversations
+        self._max_messages = max_messages
+        self._ids = itertools.count(1)
+
+    def new_id(self) -> str:
+        while True:
+            candidate = f"c{next(self._ids)}"
+            if candidate not in self._histories:
+                return candidate
+
+    def history(self, conversation_id: str) -> list[ChatMessage]:
+        history = self._histories.get(conversation_id, [])
+        self._histories[conversation_id] = history
+        self._histories.move_to_end(conversation_id)
+        while len(self._histories) > self._max_conversations:
+            self._histories.popitem(last=False)
+        return history
+
+    def append(self, conversation_id: str, *messages: ChatMessage) -> None:
+        history = self.history(conversation_id)
+        history.extend(messages)
+        del history[: max(0, len(history) - self._max_messages)]
+
+
+def _document_text(ls: OllamaLanguageServer, uri: str) -> TextDocument:
+    document: TextDocument | None = ls.workspace.text_documents.get(uri)
+    if document is None:
+        raise JsonRpcInvalidParams(f"{uri} is not open in the editor.")
+    return document
+
+
+def _context(ls: OllamaLanguageServer, args: Args) -> str | None:
+    selection = args.get("includeSelection")
+    if isinstance(selection, dict):
+        uri = selection.get("uri")
+        raw = selection.get("range")
+        if not isinstance(uri, str) or not isinstance(raw, dict):
+            raise JsonRpcInvalidParams("`includeSelection` needs `uri` and `range`.")
+        document = _document_text(ls, uri)
+        span = ls.protocol._converter.structure(raw, types.Range)
+        source = document.source
+        start = cursor_at(source, document.position_codec, span.start).offset
+        end = cursor_at(source, document.position_codec, span.end).offset
+        fence = document.language_id or ""
+        return f"Selected code from {uri}:\n```{fence}\n{source[start:end]}\n```"
+    uri = optional_str(args, "includeDocument")
+    if uri is not None:
+        document = _document_text(ls, uri)
+        return f"The file {uri}:\n```{document.language_id or ''}\n{document.source}\n```"
+    return None
+
+
+def register(server: OllamaLanguageServer) -> None:
+    conversations = Conversations()
+    answering: dict[str, asyncio.Task[Any]] = {}
+
+    async def chat(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
+        question = required_str(args, "message")
+        conversation_id = optional_str(args, "conversationId") or conversations.new_id()
+        model = optional_str(args, "model") or ls.settings.chat.model
+        if ls.provider is None:
+            raise JsonRpcInvalidParams("ollama-lsp is still starting; try again in a moment.")
+        provider = ls.provider
+        context = _context(ls, args)
+        content = f"{context}\n\n{question}" if context else question
+        window = (await provider.capabilities(model)).context_window or DEFAULT_CONTEXT
+        budget = max(256, min(window, DEFAULT_CONTEXT) - ANSWER_RESERVE)
+        asked = ChatMessage("user", content)
+        messages = trim_to_budget(
+            [ChatMessage("system", SYSTEM_PROMPT), *conversations.history(conversation_id), asked],
+            budget,
+        )
+        parts: list[str] = []
+        metrics: Metrics | None = None
+        started = time.monotonic()
+
+        async def stream(bar: Any) -> None:
+            nonlocal metrics
+            tokens, reported = 0, 0.0
+            chunks = provider.stream_chat(messages, model=model, options=None)
+            try:
+                async for chunk in chunks:
+                    delta = chunk.message.content
+                    if delta:
+                        parts.append(delta)
+                        tokens += 1
+                        ls.protocol.notify(
+                            CHAT_DELTA,
+                            {"conversationId": conversation_id, "delta": delta, "done": False},
+                        )
+                    if chunk.done:
+                        metrics = chunk.metrics
+                    now = time.monotonic()
+                    if now - reported >= PROGRESS_INTERVAL:
+                        reported = now
+                        rate = tokens / max(now - started, 1e-3)
+                        bar.report(f"{tokens} tokens, {rate:.1f} tokens/s")
+            finally:
+                close = getattr(chunks, "aclose", None)
+                if close is not None:  # stops the generation at once
+                    await close()
+
+        cancelled = False
+        token = command_work_done_token()
+        async with ls.work_progress(f"Chat ({model})", token=token, cancellable=True) as bar:
+            task = asyncio.get_running_loop().create_task(stream(bar))
+            answering[conversation_id] = task
+            cancel = ls.work_done_progress.tokens.get(bar.token) if bar.token is not None else None
+            if cancel is not None:
+                cancel.add_done_callback(lambda _: task.cancel())
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if not task.cancelled():  # the request itself was cancelled
+                    task.cancel()
+                    raise
+                cancelled = True
+            finally:
+                answering.pop(conversation_id, None)
+                ls.protocol.notify(
+                    CHAT_DELTA, {"conversationId": conversation_id, "delta": "", "done": True}
+                )
+        answer = "".join(parts)
+        conversations.append(conversation_id, asked, ChatMessage("assistant", answer))
+        seconds = time.monotonic() - started
+        eval_count = metrics.eval_count if metrics and metrics.eval_count else len(parts)
+        speed = metrics.tokens_per_second if metrics else None
+        return {
+            "conversationId": conversation_id,
+            "model": model,
+            "content": answer,
+            "cancelled": cancelled,
+            "evalCount": eval_count,
+            "promptEvalCount": metrics.prompt_eval_count if metrics else None,
+            "durationMs": round(seconds * 1000),
+            "tokensPerSecond": speed if speed is not None else eval_count / max(seconds, 1e-3),
+        }
+
+    async def cancel_chat(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
+        task = answering.get(required_str(args, "conversationId"))
+        return {"cancelled": task is not None and task.cancel()}
+
+    register_command(server, "ollama.chat", chat)
+    register_command(server, "ollama.cancelChat", cancel_chat)
