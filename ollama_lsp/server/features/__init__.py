@@ -24,6 +24,9 @@ FEATURES: tuple[str, ...] = (
     "models",
     "pull",
     "chat",
+    "memory",
+    "quantization",
+    "benchmark",
 )
 
 
