@@ -134,7 +134,8 @@ export class OllamaClient implements OllamaServer {
     try {
       const result: unknown = await this.client.sendRequest(
         ExecuteCommandRequest.type,
-        { command, arguments: argument === undefined ? [] : [argument], workDoneToken },
+        // Always one argument object (docs/protocol.md): `{}` for the commands that need none.
+        { command, arguments: [argument ?? {}], workDoneToken },
         source.token,
       );
       return result as T;

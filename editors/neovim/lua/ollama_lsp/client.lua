@@ -25,7 +25,8 @@ function M.execute(command, argument, on_result, on_error)
     end
     return false
   end
-  local params = { command = command, arguments = argument and { argument } or {} }
+  -- Always one argument object (docs/protocol.md): `{}` for the commands that need none.
+  local params = { command = command, arguments = { argument or vim.empty_dict() } }
   client:request('workspace/executeCommand', params, function(err, result)
     if err then
       local msg = err.message or tostring(err)
