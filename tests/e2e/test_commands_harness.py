@@ -22,7 +22,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from tests.e2e.conftest import SERVER, UNREACHABLE, initialize, settings_for
 from tests.fake_ollama import FakeOllama
 
-__all__ = ["execute", "progress_of", "started", "start", "stop", "wait_for_message"]
+__all__ = ["execute", "progress_of", "start", "started", "stop", "wait_for_message"]
 
 
 async def start(store: Path) -> LanguageClient:
@@ -83,9 +83,9 @@ async def execute(client: LanguageClient, command: str, argument: Any = None, **
 def progress_of(client: LanguageClient, title: str) -> list[Any]:
     """The reports of the (last) progress whose begin has ``title``."""
     for reports in reversed(list(client.progress_reports.values())):
-        if reports and isinstance(reports[0], types.WorkDoneProgressBegin):
-            if reports[0].title == title:
-                return reports
+        begin = reports[0] if reports else None
+        if isinstance(begin, types.WorkDoneProgressBegin) and begin.title == title:
+            return reports
     raise AssertionError(f"no progress titled {title!r}")
 
 
@@ -98,4 +98,3 @@ async def wait_for_message(client: LanguageClient, fragment: str, within: float 
         await asyncio.sleep(0.02)
     seen = [m.message for m in client.messages]
     raise AssertionError(f"no message with {fragment!r}; messages: {seen}")
-

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-from tests.e2e.test_commands_harness import execute, started
+from tests.e2e.conftest import (
+    eventually,
+    generations,
+    inline_params,
+    open_document,
+    settings_for,
+)
+from tests.e2e.test_commands_harness import execute, started, wait_for_message
 from tests.fake_ollama import FakeOllama
 
 
@@ -26,3 +38,168 @@ async def test_list_models_reports_local_models_and_the_catalog(
     catalog = {c["name"]: c for c in result["catalog"]}
     assert catalog and not set(catalog) & set(models)
     assert all(isinstance(c["fits"], bool | None) and c["sizeBytes"] > 0 for c in catalog.values())
+
+
+def progress_begins(client: LanguageClient) -> list[types.WorkDoneProgressBegin]:
+    return [
+        reports[0]
+        for reports in client.progress_reports.values()
+        if reports and isinstance(reports[0], types.WorkDoneProgressBegin)
+    ]
+
+
+def loaded_names(fake: FakeOllama) -> set[str]:
+    return {m.model.name.display for m in fake.loaded()}
+
+
+async def test_switch_preloads_so_the_next_completion_has_no_cold_load(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.reply("a + b", prefix_endswith="return ")
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        await eventually(lambda: "qwen2.5-coder:1.5b-base" in loaded_names(fake_ollama))
+        result = await execute(
+            client, "ollama.switchModel", {"model": "codellama:7b-code", "role": "completion"}
+        )
+        assert result["model"] == "codellama:7b-code" and result["role"] == "completion"
+        assert result["loadMs"] >= 0
+        assert "codellama:7b-code" in loaded_names(fake_ollama)
+        # the previous completion model is unloaded: no role uses it any more
+        await eventually(lambda: "qwen2.5-coder:1.5b-base" not in loaded_names(fake_ollama))
+        loads = fake_ollama.counters.loads
+        assert any(b.title == "Loading codellama:7b-code" for b in progress_begins(client))
+        open_document(client, "file:///project/a.py", "def add(a, b):\n    return ")
+        answer = await client.text_document_inline_completion_async(
+            inline_params("file:///project/a.py", 1, 11)
+        )
+        assert answer is not None and "a + b" in str(answer)
+        generated = generations(fake_ollama)
+        assert generated and generated[-1].body["model"] == "codellama:7b-code"
+        assert fake_ollama.counters.loads == loads  # the completion found the model loaded
+        status = await execute(client, "ollama.status")
+    assert status["roles"]["completion"] == "codellama:7b-code"
+
+
+async def test_switch_survives_a_settings_reload_until_the_user_sets_the_model(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        await execute(client, "ollama.switchModel", {"model": "tinyllama:latest", "role": "chat"})
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(None))
+        await asyncio.sleep(0.3)
+        assert (await execute(client, "ollama.status"))["roles"]["chat"] == "tinyllama:latest"
+        client.set_configuration(
+            {
+                "ollama": {
+                    **settings_for(fake_ollama.url),
+                    "chat": {"model": "codellama:7b-instruct"},
+                }
+            }
+        )
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(None))
+
+        async def chat_model() -> str:
+            return str((await execute(client, "ollama.status"))["roles"]["chat"])
+
+        for _ in range(100):
+            if await chat_model() == "codellama:7b-instruct":
+                break
+            await asyncio.sleep(0.05)
+        assert await chat_model() == "codellama:7b-instruct"
+
+
+async def test_switch_to_a_model_not_pulled_offers_to_pull_it(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        client.answers.append("Cancel")  # type: ignore[attr-defined]
+        with pytest.raises(JsonRpcException, match="not pulled"):
+            await execute(client, "ollama.switchModel", {"model": "codellama:13b-code"})
+        client.answers.append("Pull")  # type: ignore[attr-defined]
+        result = await execute(client, "ollama.switchModel", {"model": "codellama:13b-code"})
+        questions = [q.message for q in client.questions]  # type: ignore[attr-defined]
+    assert len(questions) == 2 and "codellama:13b-code is not pulled" in questions[0]
+    assert result["model"] == "codellama:13b-code"
+    assert "codellama:13b-code" in fake_ollama.installed()
+
+
+async def test_delete_asks_first_and_removes_after_confirmation(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        client.answers.extend(["Cancel", "Delete"])  # type: ignore[attr-defined]
+        kept = await execute(client, "ollama.deleteModel", {"model": "tinyllama:latest"})
+        assert kept == {"deleted": False}
+        assert "tinyllama:latest" in fake_ollama.installed()
+        deleted = await execute(client, "ollama.deleteModel", {"model": "tinyllama:latest"})
+        assert deleted == {"deleted": True}
+        assert "tinyllama:latest" not in fake_ollama.installed()
+        questions = [q.message for q in client.questions]  # type: ignore[attr-defined]
+        assert len(questions) == 2 and "Delete tinyllama:latest" in questions[0]
+        # confirm: true skips the question
+        assert await execute(
+            client, "ollama.deleteModel", {"model": "starcoder2:3b", "confirm": True}
+        ) == {"deleted": True}
+        assert len(client.questions) == 2  # type: ignore[attr-defined]
+        listed = await execute(client, "ollama.listModels")
+    assert not {"tinyllama:latest", "starcoder2:3b"} & {m["name"] for m in listed["models"]}
+
+
+async def test_show_and_running_models(tmp_path: Path, fake_ollama: FakeOllama) -> None:
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        shown = await execute(client, "ollama.showModel", {"model": "codellama:7b-code"})
+        await eventually(lambda: "qwen2.5-coder:1.5b-base" in loaded_names(fake_ollama))
+        running = await execute(client, "ollama.runningModels")
+    assert shown["name"] == "codellama:7b-code" and shown["supportsFim"] is True
+    assert shown["contextLength"] and "insert" in shown["capabilities"]
+    assert shown["details"]["family"] == "llama"
+    assert [m["name"] for m in running["models"]] == ["qwen2.5-coder:1.5b-base"]
+    assert running["models"][0]["size"] > 0 and running["models"][0]["expiresAt"]
+
+
+async def test_status_reports_endpoints_roles_memory_and_errors(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        healthy = await execute(client, "ollama.status")
+        fake_ollama.refuse_connections()
+        down = await execute(client, "ollama.status")
+    assert healthy["endpoints"] == [
+        {"url": fake_ollama.url, "healthy": True, "version": healthy["endpoints"][0]["version"],
+         "error": None}
+    ]  # fmt: skip
+    assert "codellama:7b-code" in healthy["models"]
+    assert healthy["roles"] == {
+        "completion": "qwen2.5-coder:1.5b-base",
+        "chat": "qwen2.5-coder:1.5b-instruct",
+    }
+    assert healthy["memory"]["totalBytes"] >= healthy["memory"]["availableBytes"] > 0
+    assert down["endpoints"][0]["healthy"] is False and down["endpoints"][0]["error"]
+    assert down["models"] == []
+
+
+ERRORS = [
+    ("ollama.showModel", {"model": "nosuch:1b"}, "nosuch:1b"),
+    ("ollama.deleteModel", {"model": "nosuch:1b"}, "nosuch:1b is not pulled"),
+    ("ollama.showModel", {}, "`model` is required"),
+    ("ollama.switchModel", {"model": "tinyllama:latest", "role": "x"}, "`role` must be"),
+]
+
+
+async def test_errors_reach_the_user_and_the_request(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        for command, argument, expected in ERRORS:
+            with pytest.raises(JsonRpcException, match=re.escape(expected)):
+                await execute(client, command, argument)
+            await wait_for_message(client, expected)
+
+
+async def test_ollama_down_reaches_the_user(tmp_path: Path, fake_ollama: FakeOllama) -> None:
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        fake_ollama.refuse_connections()
+        with pytest.raises(JsonRpcException, match="not running") as raised:
+            await execute(client, "ollama.listModels")
+        shown = await wait_for_message(client, "not running")
+    assert fake_ollama.url in shown and str(raised.value.message) in shown

@@ -71,7 +71,7 @@ async def pull_model(ls: OllamaLanguageServer, model: str) -> PullOutcome:
             types.MessageType.Warning,
         )
     else:
-        message = f"Pulling {model} failed: {outcome.error}"
+        message = f"Pulling {model} failed: {(outcome.error or 'unknown error').rstrip('.')}."
         if outcome.completed:
             message += f" Pulling it again resumes from {_percent(outcome)} downloaded."
         raise JsonRpcInternalError(message)
