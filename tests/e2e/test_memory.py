@@ -8,6 +8,7 @@ The server reads its hardware and memory from files this module writes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import tempfile
 from pathlib import Path
@@ -71,10 +72,8 @@ async def client(lsp_client: LanguageClient) -> Any:
     lsp_client.initialized_session = False  # type: ignore[attr-defined]
     yield
     if lsp_client.initialized_session:  # type: ignore[attr-defined]
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(lsp_client.shutdown_session(), 5)
-        except Exception:  # noqa: BLE001 - a test that failed may leave the server half-dead
-            pass
 
 
 def logged(client: LanguageClient, text: str) -> bool:
@@ -128,9 +127,7 @@ async def test_num_ctx_shrinks_under_pressure_and_grows_back_when_memory_returns
     await eventually(lambda: logged(client, "back from 2048 to 4096"), within=10)
     assert logged(client, "back from 1024 to 2048")
     open_document(client, "file:///project/b.py", "def sub(a, b):\n    return ")
-    await client.text_document_inline_completion_async(
-        inline_params("file:///project/b.py", 1, 11)
-    )
+    await client.text_document_inline_completion_async(inline_params("file:///project/b.py", 1, 11))
     assert generations(fake_ollama)[-1].body["options"]["num_ctx"] == 4096
 
 
@@ -147,6 +144,3 @@ async def test_models_we_loaded_are_unloaded_on_shutdown_when_asked(
 
     assert fake_ollama.loaded() == []
     assert unloads(fake_ollama, "qwen2.5-coder:1.5b-base")
-
-
-
