@@ -1,0 +1,125 @@
+"""``ollama.chat`` against the emulator: streaming, history, context, cancel, errors."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient
+
+from tests.e2e.conftest import eventually, open_document
+from tests.e2e.test_commands_harness import execute, started, wait_for_message
+from tests.fake_ollama import FakeOllama
+
+CHAT_MODEL = "codellama:7b-instruct"
+ANSWER = "Use a list comprehension: squares = [x * x for x in numbers]"
+SETTINGS: dict[str, Any] = {"chat": {"model": CHAT_MODEL}}
+
+
+def deltas(client: LanguageClient) -> list[dict[str, Any]]:
+    return client.chat_deltas  # type: ignore[attr-defined,no-any-return]
+
+
+def chat_prompts(fake: FakeOllama) -> list[str]:
+    return [r.prompt or "" for r in fake.requests_to("/api/chat")]
+
+
+async def test_chat_streams_deltas_and_returns_the_answer_with_counts(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.reply(ANSWER, endpoint="chat")
+    async with started(tmp_path / "s.db", fake_ollama, **SETTINGS) as client:
+        result = await execute(client, "ollama.chat", {"message": "How do I square a list?"})
+        streamed = list(deltas(client))
+        follow_up = await execute(
+            client,
+            "ollama.chat",
+            {"conversationId": result["conversationId"], "message": "And only even ones?"},
+        )
+        other = await execute(client, "ollama.chat", {"message": "Unrelated question"})
+    assert result["content"] == ANSWER and result["model"] == CHAT_MODEL
+    assert result["cancelled"] is False
+    assert result["evalCount"] > 0 and result["promptEvalCount"] > 0
+    assert result["durationMs"] >= 0 and result["tokensPerSecond"] > 0
+    chunks = [d for d in streamed if not d["done"]]
+    assert len(chunks) > 1  # streamed, not one block
+    assert "".join(d["delta"] for d in chunks) == ANSWER
+    assert {d["conversationId"] for d in streamed} == {result["conversationId"]}
+    assert streamed[-1]["done"] is True
+    # the follow-up carried the history; another conversation did not
+    _, second, third = chat_prompts(fake_ollama)
+    assert "How do I square a list?" in second and ANSWER in second
+    assert "And only even ones?" in second
+    assert follow_up["conversationId"] == result["conversationId"]
+    assert other["conversationId"] != result["conversationId"]
+    assert "How do I square a list?" not in third
+
+
+async def test_chat_includes_the_selection_as_context(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    uri = "file:///project/m.py"
+    text = "import os\n\ndef sq(xs):\n    return [x * x for x in xs]\n"
+    async with started(tmp_path / "s.db", fake_ollama, **SETTINGS) as client:
+        open_document(client, uri, text)
+        selection = {
+            "uri": uri,
+            "range": {"start": {"line": 2, "character": 0}, "end": {"line": 3, "character": 30}},
+        }
+        await execute(client, "ollama.chat", {"message": "Explain", "includeSelection": selection})
+        await execute(client, "ollama.chat", {"message": "Review", "includeDocument": uri})
+    with_selection, with_document = chat_prompts(fake_ollama)
+    assert "def sq(xs):\n    return [x * x for x in xs]" in with_selection
+    assert "import os" not in with_selection
+    assert "import os" in with_document and "Review" in with_document
+
+
+async def test_chat_is_cancellable_by_command_and_progress(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    long_answer = " ".join(["word"] * 400)
+    fake_ollama.add_rule(reply=long_answer, endpoint="chat", tokens_per_second=40)
+    async with started(tmp_path / "s.db", fake_ollama, **SETTINGS) as client:
+        pending = asyncio.ensure_future(
+            execute(client, "ollama.chat", {"conversationId": "a", "message": "Talk"})
+        )
+        await eventually(lambda: len(deltas(client)) >= 3)
+        assert await execute(client, "ollama.cancelChat", {"conversationId": "a"}) == {
+            "cancelled": True
+        }
+        by_command = await pending
+
+        pending = asyncio.ensure_future(
+            execute(client, "ollama.chat", {"conversationId": "b", "message": "Talk"})
+        )
+        await eventually(lambda: sum(d["conversationId"] == "b" for d in deltas(client)) >= 3)
+        token = next(
+            t
+            for t, r in client.progress_reports.items()
+            if r
+            and isinstance(r[0], types.WorkDoneProgressBegin)
+            and r[0].title.startswith("Chat")
+            and not any(isinstance(x, types.WorkDoneProgressEnd) for x in r)
+        )
+        client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+        by_progress = await pending
+    for result in (by_command, by_progress):
+        assert result["cancelled"] is True
+        assert 0 < len(result["content"]) < len(long_answer)
+    await eventually(lambda: fake_ollama.counters.generations_cancelled == 2)
+    assert fake_ollama.counters.tokens_after_disconnect == 0
+
+
+async def test_chat_errors_reach_the_user(tmp_path: Path, fake_ollama: FakeOllama) -> None:
+    async with started(tmp_path / "s.db", fake_ollama, **SETTINGS) as client:
+        with pytest.raises(JsonRpcException, match="nosuch:7b"):
+            await execute(client, "ollama.chat", {"message": "hi", "model": "nosuch:7b"})
+        await wait_for_message(client, "nosuch:7b")
+        fake_ollama.refuse_connections()
+        with pytest.raises(JsonRpcException, match="not running"):
+            await execute(client, "ollama.chat", {"message": "hi"})
+        await wait_for_message(client, "not running")
