@@ -1,0 +1,44 @@
+"""The demo: it runs to the end with the real model, and picks its backend as documented."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from demo.backend import _pick_model, running_ollama
+from tests.editors.nvim_binary import find_nvim
+from tests.fake_ollama import FakeOllama
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_emulator_is_not_taken_for_a_running_ollama(fake_ollama: FakeOllama) -> None:
+    assert running_ollama(fake_ollama.url, None) is None
+    assert running_ollama("http://127.0.0.1:9", None) is None
+
+
+def test_with_ollama_the_first_model_that_fills_in_the_middle_is_used(
+    fake_ollama: FakeOllama,
+) -> None:
+    fake_ollama.set_pulled(["nomic-embed-text:latest", "tinyllama:latest", "starcoder2:3b"])
+    with httpx.Client() as client:
+        assert _pick_model(client, fake_ollama.url) == "starcoder2:3b"
+
+
+@pytest.mark.real_model
+@pytest.mark.editor
+@pytest.mark.skipif(find_nvim()[0] is None, reason=find_nvim()[1])
+def test_the_demo_prints_a_real_suggestion_and_exits_0() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "demo", "--emulator", "--timeout", "90"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Model:   gemma3:270m" in done.stdout
+    suggestion = next(line for line in done.stdout.splitlines() if "Inline suggestion" in line)
+    assert not suggestion.endswith("''"), suggestion
+    assert done.stdout.rstrip().splitlines()[-1].startswith("OK: demo finished")
