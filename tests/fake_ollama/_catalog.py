@@ -166,7 +166,11 @@ class ModelSpec:
         )
 
 
-_FILE_TYPES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q8_0": 7, "Q4_K_S": 14, "Q4_K_M": 15, "BF16": 32}
+_FILE_TYPES: dict[str, int] = {
+    "F32": 0, "F16": 1, "Q4_0": 2, "Q8_0": 7, "Q2_K": 10, "Q3_K_S": 11, "Q3_K_M": 12,
+    "Q4_K_S": 14, "Q4_K_M": 15, "Q5_K_M": 17, "Q6_K": 18, "BF16": 32,
+}  # fmt: skip
+"""llama.cpp's `general.file_type` numbers (llama_ftype)."""
 
 
 @dataclass(frozen=True)

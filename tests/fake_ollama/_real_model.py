@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from ._catalog import ModelSpec
+from ._catalog import _FILE_TYPES, ModelSpec
 from ._generation import GenerationRequest, GenerationStats, StopFilter
 from ._names import ModelName, parse_name
 from ._templates import FIM_LAYOUTS, TEMPLATES, PromptTemplate, fim_go_template
@@ -60,6 +60,9 @@ def _llama(path: str) -> Any:
         return _LLAMAS[path]
 
 
+_LEVEL_OF_FILE_TYPE = {str(number): level for level, number in _FILE_TYPES.items()}
+
+
 def _spec_from_gguf(name: ModelName, path: str) -> ModelSpec:
     """Metadata for ``/api/tags`` and ``/api/show`` read from the GGUF header."""
     llama = _llama(path)
@@ -81,7 +84,7 @@ def _spec_from_gguf(name: ModelName, path: str) -> ModelSpec:
         architecture=arch,
         parameter_size=meta.get("general.size_label", "?"),
         parameter_count=int(llama._model.n_params()),
-        quantization_level="Q4_K_M" if meta.get("general.file_type") == "15" else "Q8_0",
+        quantization_level=_LEVEL_OF_FILE_TYPE.get(meta.get("general.file_type", ""), "Q8_0"),
         size=Path(path).stat().st_size,
         context_length=int(meta.get(f"{arch}.context_length", _N_CTX)),
         embedding_length=int(meta.get(f"{arch}.embedding_length", 0)),
