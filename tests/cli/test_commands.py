@@ -161,3 +161,23 @@ def test_as_a_process_the_exit_status_and_output_are_the_same(fake_ollama: FakeO
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.startswith("ollama-lsp: model 'nope:1b' is not pulled")
+
+
+def test_bench_prints_a_table_row_per_level(
+    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("bench", "--host", fake_ollama_shared.url, "--model", "tinyllama:latest")
+    status, out, err = run(capsys, *args)
+    assert status == 0
+    header, _, *rows = out.strip().splitlines()[-3:]
+    assert header.startswith("| level") and rows[0].startswith("| Q4_0")
+    assert err.splitlines()[-1].endswith("Benchmark finished")
+
+
+def test_debug_shows_the_traceback_then_the_line(
+    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(capsys, "--debug", "rm", "nope:1b", "--host", fake_ollama_shared.url)
+    assert status == 1
+    assert err.startswith("Traceback") and "ModelNotFound" in err
+    assert err.splitlines()[-1].startswith("ollama-lsp: model 'nope:1b' is not pulled")
