@@ -175,6 +175,7 @@ async def test_status_reports_endpoints_roles_memory_and_errors(
     }
     assert healthy["memory"]["totalBytes"] >= healthy["memory"]["availableBytes"] > 0
     assert down["endpoints"][0]["healthy"] is False and down["endpoints"][0]["error"]
+    assert all(set(e) == {"kind", "message"} for e in down["lastErrors"])
     assert down["models"] == []
 
 

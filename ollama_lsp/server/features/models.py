@@ -222,7 +222,9 @@ async def status(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
         "runningModels": running,
         "roles": {role: role_model(ls.settings, role) for role in ROLES},
         "memory": {"totalBytes": memory.total, "availableBytes": memory.available},
-        "lastErrors": dict(ls.status.last_errors),
+        "lastErrors": [
+            {"kind": kind, "message": message} for kind, message in ls.status.last_errors.items()
+        ],
         "store": str(ls.store.path) if ls.store is not None and ls.store.path else None,
     }
 
