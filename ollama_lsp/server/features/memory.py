@@ -207,6 +207,8 @@ class MemoryManager:
             self.state = replace(self.state, num_ctx=configured, configured_num_ctx=configured)
         if new.completion.model != old.completion.model or not self.server.ready.is_set():
             self.note_used("completion")  # the backend loads it now
+        if not new.completion.enabled:
+            self.loaded["completion"] = False
         self._apply_num_ctx()
         if new.memory.monitor and self._task is None:
             self._task = self.server.spawn(self.run(), "memory monitor")
