@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
+
 from demo.backend import Backend, DemoError, emulated, running_ollama
 from demo.editor import TYPED, neovim, type_and_wait, wait_until_loaded
 
@@ -57,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = wait_until_loaded(session, args.timeout)
             _say(f"Loaded:  {time.perf_counter() - loading:.1f} s (statusline: {status})")
             observed = type_and_wait(session, args.timeout)
-    except (DemoError, RuntimeError, AssertionError) as exc:
+    except (DemoError, RuntimeError, AssertionError, httpx.HTTPError) as exc:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1
     _say()

@@ -94,7 +94,12 @@ COMMANDS: dict[str, tuple[str, Configure, Run]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ollama-lsp", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="ollama-lsp",
+        description="A language server for local Ollama models, and tools to check and manage "
+        "them. Without a COMMAND it runs the server over stdio, as editors start it.",
+        epilog="Errors are one line on stderr; `ollama-lsp --debug COMMAND` shows the traceback.",
+    )
     parser.add_argument("--version", action="version", version=f"ollama-lsp {__version__}")
     parser.add_argument(
         "--debug", action="store_true", help="show the traceback of an error (before COMMAND)"
