@@ -114,13 +114,15 @@ async def test_switch_to_a_model_not_pulled_offers_to_pull_it(
     async with started(tmp_path / "s.db", fake_ollama) as client:
         client.answers.append("Cancel")  # type: ignore[attr-defined]
         with pytest.raises(JsonRpcException, match="not pulled"):
-            await execute(client, "ollama.switchModel", {"model": "codellama:13b-code"})
+            await execute(client, "ollama.switchModel", {"model": "tinyllama:1.1b-chat-v1-q8_0"})
         client.answers.append("Pull")  # type: ignore[attr-defined]
-        result = await execute(client, "ollama.switchModel", {"model": "codellama:13b-code"})
+        result = await execute(
+            client, "ollama.switchModel", {"model": "tinyllama:1.1b-chat-v1-q8_0"}
+        )
         questions = [q.message for q in client.questions]  # type: ignore[attr-defined]
-    assert len(questions) == 2 and "codellama:13b-code is not pulled" in questions[0]
-    assert result["model"] == "codellama:13b-code"
-    assert "codellama:13b-code" in fake_ollama.installed()
+    assert len(questions) == 2 and "tinyllama:1.1b-chat-v1-q8_0 is not pulled" in questions[0]
+    assert result["model"] == "tinyllama:1.1b-chat-v1-q8_0"
+    assert "tinyllama:1.1b-chat-v1-q8_0" in fake_ollama.installed()
 
 
 async def test_delete_asks_first_and_removes_after_confirmation(

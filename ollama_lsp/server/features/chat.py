@@ -24,6 +24,7 @@ from pygls.workspace import TextDocument
 
 from ollama_lsp.ollama import ChatMessage, Metrics
 from ollama_lsp.server.commands import Args, optional_str, register_command, required_str
+from ollama_lsp.server.features.memory import memory_of
 from ollama_lsp.server.positions import cursor_at
 from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_token
 
@@ -192,6 +193,9 @@ def register(server: OllamaLanguageServer) -> None:
                 ls.protocol.notify(
                     CHAT_DELTA, {"conversationId": conversation_id, "delta": "", "done": True}
                 )
+        manager = memory_of(ls)
+        if manager is not None:  # frees the chat model when memory is tight
+            ls.spawn(manager.chat_finished(model), "after a chat answer")
         answer = "".join(parts)
         conversations.append(conversation_id, asked, ChatMessage("assistant", answer))
         seconds = time.monotonic() - started

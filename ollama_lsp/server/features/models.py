@@ -34,6 +34,7 @@ from ollama_lsp.server.commands import (
     register_command,
     required_str,
 )
+from ollama_lsp.server.features.memory import memory_of
 from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_token
 from ollama_lsp.server.settings import Settings
 from ollama_lsp.store import ModelRecord, ModelStore, parse_timestamp
@@ -211,7 +212,11 @@ async def status(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
             running = [m.name for m in await client.running()]
         except AiError as error:
             log.info("status: %s", error.message)
-    memory = psutil.virtual_memory()
+    reading = psutil.virtual_memory()
+    memory: dict[str, Any] = {"totalBytes": reading.total, "availableBytes": reading.available}
+    manager = memory_of(ls)
+    if manager is not None:
+        memory.update(manager.snapshot())
     return {
         "state": ls.status.current.state,
         "endpoints": [
@@ -221,7 +226,7 @@ async def status(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
         "models": models,
         "runningModels": running,
         "roles": {role: role_model(ls.settings, role) for role in ROLES},
-        "memory": {"totalBytes": memory.total, "availableBytes": memory.available},
+        "memory": memory,
         "lastErrors": [
             {"kind": kind, "message": message} for kind, message in ls.status.last_errors.items()
         ],
@@ -273,6 +278,9 @@ def register(server: OllamaLanguageServer) -> None:
                     f"{role_model(ls.settings, role)}."
                 ) from None
             await pull_model(ls, model)
+        manager = memory_of(ls)
+        if manager is not None:  # refuses, with the fit message, a model that would not fit
+            await manager.ensure_fits(model, role)
         previous = role_model(ls.settings, role)
         started = time.monotonic()
         async with ls.work_progress(f"Loading {model}", token=command_work_done_token()):
