@@ -70,8 +70,10 @@ async function pull(page: Page, args: Args): Promise<Record<string, unknown>> {
   const model = args.model ?? '';
   await openWorkbench(page, args);
   await runCommand(page, 'Ollama: Pull Model');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: model }).first().waitFor({ timeout: TIMEOUT });
+  // The list is virtualised: once the catalog has loaded, filter to the model, then pick it.
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: TIMEOUT });
   await page.keyboard.type(model);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: model }).first().waitFor();
   await page.keyboard.press('Enter');
   // Watch the notifications until the pull is reported done, keeping what the user saw.
   const seen: { text: string; progress: boolean; width: string }[] = [];
