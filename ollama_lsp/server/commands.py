@@ -17,7 +17,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 
 from ollama_lsp.ollama import AiError, OllamaClient
-from ollama_lsp.server.server import OllamaLanguageServer
+from ollama_lsp.server.server import OllamaLanguageServer, OllamaProtocol
 
 __all__ = [
     "Args",
@@ -64,6 +64,8 @@ def register_command(server: OllamaLanguageServer, name: str, handler: Handler) 
 
     @functools.wraps(handler)
     async def run(ls: OllamaLanguageServer, *args: Any) -> Any:
+        if isinstance(ls.protocol, OllamaProtocol):
+            ls.protocol.track_command()
         try:
             await ls.ready.wait()
             return await handler(ls, _argument(args))

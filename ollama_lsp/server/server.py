@@ -61,6 +61,12 @@ _command_token: contextvars.ContextVar[types.ProgressToken | None] = contextvars
 )
 
 
+#: The id of the ``workspace/executeCommand`` request being handled.
+_command_request: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "command_request", default=None
+)
+
+
 def command_work_done_token() -> types.ProgressToken | None:
     """The progress token the client sent with the command request being handled, if any."""
     return _command_token.get()
@@ -80,6 +86,8 @@ class OllamaProtocol(LanguageServerProtocol):
     - A late response to a server->client request we gave up on is ignored; pygls 2.1.1 raises
       ``InvalidStateError`` and shows the user an error (pygls issue #621).
     - A command handler can read the request's ``workDoneToken`` (:func:`command_work_done_token`).
+    - ``$/cancelRequest`` of a command cancels the command's task (:meth:`track_command`);
+      pygls 2.1.1 runs commands under a generator whose cancellation never reaches them.
     """
 
     def structure_message(self, data: dict[str, Any]) -> Any:
@@ -92,10 +100,29 @@ class OllamaProtocol(LanguageServerProtocol):
                 return _Ignored()
             raise
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._command_tasks: dict[Any, asyncio.Task[Any]] = {}
+
     @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
     def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Any:
         _command_token.set(params.work_done_token)
+        _command_request.set(self.msg_id)
         return (yield from super().lsp_workspace__execute_command(params))
+
+    def track_command(self) -> None:
+        """Let ``$/cancelRequest`` of the command being handled cancel the current task."""
+        msg_id, task = _command_request.get(), asyncio.current_task()
+        if msg_id is None or task is None:
+            return
+        self._command_tasks[msg_id] = task
+        task.add_done_callback(lambda _: self._command_tasks.pop(msg_id, None))
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        super()._handle_cancel_notification(msg_id)
+        task = self._command_tasks.pop(msg_id, None)
+        if task is not None:
+            task.cancel()
 
     def _handle_response(self, msg_id: Any, result: Any | None = None, error: Any = None) -> None:
         future = self._request_futures.get(msg_id)

@@ -123,3 +123,27 @@ async def test_chat_errors_reach_the_user(tmp_path: Path, fake_ollama: FakeOllam
         with pytest.raises(JsonRpcException, match="not running"):
             await execute(client, "ollama.chat", {"message": "hi"})
         await wait_for_message(client, "not running")
+
+
+async def test_cancel_request_stops_the_generation(tmp_path: Path, fake_ollama: FakeOllama) -> None:
+    fake_ollama.add_rule(reply=" ".join(["word"] * 400), endpoint="chat", tokens_per_second=40)
+    async with started(tmp_path / "s.db", fake_ollama, **SETTINGS) as client:
+        params = types.ExecuteCommandParams(
+            command="ollama.chat", arguments=[{"conversationId": "z", "message": "Talk"}]
+        )
+        request = asyncio.ensure_future(
+            client.protocol.send_request_async(
+                types.WORKSPACE_EXECUTE_COMMAND, params, msg_id="chat-to-cancel"
+            )
+        )
+        await eventually(lambda: len(deltas(client)) >= 3)
+        client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="chat-to-cancel"))
+        with pytest.raises(JsonRpcException, match="cancel"):
+            await asyncio.wait_for(request, 10)
+        await eventually(lambda: fake_ollama.counters.generations_cancelled == 1)
+        # the conversation is still usable
+        fake_ollama.clear_rules()
+        fake_ollama.reply(ANSWER, endpoint="chat")
+        again = await execute(client, "ollama.chat", {"conversationId": "z", "message": "Hi"})
+    assert again["content"] == ANSWER
+    assert fake_ollama.counters.tokens_after_disconnect == 0

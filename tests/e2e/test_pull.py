@@ -184,3 +184,30 @@ async def test_a_pull_killed_with_the_server_is_interrupted_and_resumes_on_resta
     with ModelStore.open(store) as records:
         rows = records.downloads_for(MODEL)
     assert [r.status for r in rows] == [DownloadStatus.DONE]  # the same record, resumed
+
+
+async def test_progress_goes_to_the_request_token_when_the_client_cannot_create_one(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    client = await start(tmp_path / "s.db")
+    try:
+        client.set_configuration({"ollama": settings_for(fake_ollama.url)})
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(
+                    workspace=types.WorkspaceClientCapabilities(configuration=True),
+                    window=types.WindowClientCapabilities(work_done_progress=False),
+                )
+            )
+        )
+        client.progress_reports["from-the-request"] = []
+        result = await execute(
+            client, "ollama.pullModel", {"model": MODEL}, work_done_token="from-the-request"
+        )
+        reported = client.progress_reports["from-the-request"]
+    finally:
+        await stop(client)
+    assert result["status"] == "done"
+    assert isinstance(reported[0], types.WorkDoneProgressBegin) and reported[0].title == TITLE
+    assert isinstance(reported[-1], types.WorkDoneProgressEnd)
+    assert len(client.progress_reports) == 1  # no token was created by the server
