@@ -43,7 +43,8 @@ async def test_invalid_settings_give_one_message_naming_each_bad_key(
     assert "ollama.completion.debounce" in message.message
     assert "ollama.keepAlive" in message.message
     # the server is alive and still answers
+    again = asyncio.ensure_future(client.wait_for_notification(types.WINDOW_SHOW_MESSAGE))
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    await asyncio.sleep(0.2)
+    await asyncio.wait_for(again, 10)
     warnings = [m for m in client.messages if m.type == types.MessageType.Warning]
     assert len(warnings) == 2  # the re-pull found the same bad keys and said so once more
