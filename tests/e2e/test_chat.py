@@ -147,3 +147,17 @@ async def test_cancel_request_stops_the_generation(tmp_path: Path, fake_ollama: 
         again = await execute(client, "ollama.chat", {"conversationId": "z", "message": "Hi"})
     assert again["content"] == ANSWER
     assert fake_ollama.counters.tokens_after_disconnect == 0
+
+
+async def test_history_is_trimmed_to_the_model_context(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    # about 1100 tokens a message: three exchanges overflow the 4096-token context
+    fake_ollama.reply("ok", endpoint="chat")
+    async with started(tmp_path / "s.db", fake_ollama, **SETTINGS) as client:
+        for index in range(4):
+            filler = f"question {index} " + "lorem ipsum " * 330
+            await execute(client, "ollama.chat", {"conversationId": "long", "message": filler})
+    last = chat_prompts(fake_ollama)[-1]
+    assert "question 3" in last and "question 2" in last
+    assert "question 0" not in last

@@ -152,7 +152,11 @@ async def list_models(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
         }
         for s in summaries
     ]
-    hardware = await asyncio.to_thread(detect_hardware)
+    manager = memory_of(ls)
+    if manager is not None:  # honours OLLAMA_LSP_HARDWARE
+        hardware = await manager.hardware()
+    else:
+        hardware = await asyncio.to_thread(detect_hardware)
     num_ctx = settings.completion.num_ctx
     catalog = [
         {
