@@ -23,7 +23,13 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.workspace import TextDocument
 
 from ollama_lsp.ollama import ChatMessage, Metrics
-from ollama_lsp.server.commands import Args, optional_str, register_command, required_str
+from ollama_lsp.server.commands import (
+    Args,
+    client_of,
+    optional_str,
+    register_command,
+    required_str,
+)
 from ollama_lsp.server.features.memory import memory_of
 from ollama_lsp.server.positions import cursor_at
 from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_token
@@ -131,9 +137,9 @@ def register(server: OllamaLanguageServer) -> None:
         question = required_str(args, "message")
         conversation_id = optional_str(args, "conversationId") or conversations.new_id()
         model = optional_str(args, "model") or ls.settings.chat.model
-        if ls.provider is None:
-            raise JsonRpcInvalidParams("ollama-lsp is still starting; try again in a moment.")
+        client_of(ls)  # fails clearly while the server is still starting
         provider = ls.provider
+        assert provider is not None
         context = _context(ls, args)
         content = f"{context}\n\n{question}" if context else question
         window = (await provider.capabilities(model)).context_window or DEFAULT_CONTEXT

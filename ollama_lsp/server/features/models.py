@@ -35,6 +35,7 @@ from ollama_lsp.server.commands import (
     required_str,
 )
 from ollama_lsp.server.features.memory import memory_of
+from ollama_lsp.server.features.pull import pull_model
 from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_token
 from ollama_lsp.server.settings import Settings
 from ollama_lsp.store import ModelRecord, ModelStore, parse_timestamp
@@ -273,8 +274,6 @@ def register(server: OllamaLanguageServer) -> None:
         try:
             await client.show(model)
         except ModelNotFound:
-            from ollama_lsp.server.features.pull import pull_model  # a feature of its own
-
             question = f"{model} is not pulled on {endpoint_of(ls)}. Pull it now?"
             if await ask(ls, question, "Pull", "Cancel") != "Pull":
                 raise JsonRpcInternalError(
