@@ -257,7 +257,8 @@ class MemoryManager:
             details, size, model_info = info.details, installed.size, info.model_info
         else:
             level = split_tag(model).level
-            shape = source or next((v.tag for v in installed_levels(model, list(summaries))), None)
+            names = [m.name for m in summaries.values()]
+            shape = source or next((v.tag for v in installed_levels(model, names)), None)
             if shape is not None:
                 info = await client.show(shape)
                 details = _Details(info.details.parameter_size, level.name if level else None)
