@@ -35,6 +35,7 @@ __all__ = [
     "ensure_level",
     "format_table",
     "installed_levels",
+    "quantize_source",
     "run_benchmark",
 ]
 
@@ -80,6 +81,17 @@ def installed_levels(model: str, installed: Sequence[str]) -> list[LevelVariant]
     return sorted(found.values(), key=lambda v: -v.level.bits_per_weight)
 
 
+def quantize_source(model: str, level: QuantLevel, installed: Sequence[str]) -> str | None:
+    """An installed F16/BF16/F32 variant of `model` that `/api/create` can quantize to `level`."""
+    for name in _SOURCES:
+        source_level = get_level(name)
+        tag = with_level(model, source_level)
+        found = verify_tag(tag, installed) if tag else None
+        if found is not None and can_quantize(source_level, level):
+            return found
+    return None
+
+
 async def ensure_level(
     client: OllamaClient,
     model: str,
@@ -106,17 +118,14 @@ async def ensure_level(
     present = verify_tag(tag, names)
     if present is not None:
         return LevelVariant(level, present)
-    for source_name in _SOURCES:
-        source_level = get_level(source_name)
-        source_tag = with_level(model, source_level)
-        source = verify_tag(source_tag, names) if source_tag else None
-        if source is not None and can_quantize(source_level, level):
-            report(f"Quantizing {source} to {level.name}", 0.0)
-            async with aclosing(client.create(tag, from_=source, quantize=level.name)) as steps:
-                async for step in steps:
-                    report(f"{tag}: {step.status}", 0.5)
-            report(f"Created {tag}", 1.0)
-            return LevelVariant(level, tag, created=True)
+    source = quantize_source(model, level, names)
+    if source is not None:
+        report(f"Quantizing {source} to {level.name}", 0.0)
+        async with aclosing(client.create(tag, from_=source, quantize=level.name)) as steps:
+            async for step in steps:
+                report(f"{tag}: {step.status}", 0.5)
+        report(f"Created {tag}", 1.0)
+        return LevelVariant(level, tag, created=True)
     report(f"Pulling {tag}", 0.0)
     async with aclosing(client.pull(tag)) as steps:
         async for progress in steps:

@@ -20,14 +20,13 @@ from ollama_lsp.models import (
     Recommendation,
     Role,
     UnknownLevel,
-    can_quantize,
     get_level,
     recommend,
     split_tag,
     verify_tag,
     with_level,
 )
-from ollama_lsp.models.benchmark import LevelVariant, ensure_level
+from ollama_lsp.models.benchmark import LevelVariant, ensure_level, quantize_source
 from ollama_lsp.ollama import AiError
 from ollama_lsp.server.commands import Args, client_of, optional_str, register_command, required_str
 from ollama_lsp.server.features.memory import memory_of
@@ -38,7 +37,6 @@ __all__ = ["hardware_json", "recommendation_json", "register"]
 log = logging.getLogger(__name__)
 
 _SWITCH = "ollama.switchModel"
-_SOURCES = ("F16", "BF16", "F32")
 
 
 def _level(args: Args) -> QuantLevel:
@@ -61,17 +59,6 @@ def _role(ls: OllamaLanguageServer, args: Args, model: str) -> Role:
         if (same.name, same.size, same.variant) == (chat.name, chat.size, chat.variant)
         else "completion"
     )
-
-
-def _source(model: str, level: QuantLevel, names: list[str]) -> str | None:
-    """An installed unquantized variant that `/api/create` can quantize to `level`."""
-    for name in _SOURCES:
-        source_level = get_level(name)
-        tag = with_level(model, source_level)
-        found = verify_tag(tag, names) if tag else None
-        if found is not None and can_quantize(source_level, level):
-            return found
-    return None
 
 
 async def _switch(ls: OllamaLanguageServer, role: Role, model: str) -> None:
@@ -97,7 +84,7 @@ async def set_quantization(ls: OllamaLanguageServer, args: Args) -> dict[str, An
     client = client_of(ls)
     names = [m.name for m in await client.list_models()]
     present = verify_tag(tag, names)
-    source = None if present else _source(model, level, names)
+    source = None if present else quantize_source(model, level, names)
     memory = memory_of(ls)
     if memory is not None:
         await memory.ensure_fits(tag, role, source=source)
