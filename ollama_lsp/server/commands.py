@@ -75,8 +75,11 @@ def register_command(server: OllamaLanguageServer, name: str, handler: Handler) 
             log.info("%s: %s", name, error.message)
             ls.status.show(error.message, types.MessageType.Error)
             raise JsonRpcInternalError(error.message) from error
-        except JsonRpcException as error:
+        except JsonRpcInvalidParams as error:
             ls.status.show(f"{name}: {error.message}", types.MessageType.Error)
+            raise
+        except JsonRpcException as error:  # raised on purpose, written for the user
+            ls.status.show(error.message, types.MessageType.Error)
             raise
         except Exception as error:
             log.exception("%s failed", name)
