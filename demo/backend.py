@@ -10,7 +10,6 @@ import httpx
 
 from ollama_lsp.ollama import DEFAULT_HOST, parse_host
 from tests.fake_ollama import FakeOllama, real_model_missing
-from tests.fake_ollama._templates import TEMPLATES, PromptTemplate
 
 __all__ = ["EMULATED_MODEL", "Backend", "DemoError", "emulated", "running_ollama"]
 
@@ -68,30 +67,16 @@ def running_ollama(host: str | None, model: str | None) -> Backend | None:
     return Backend(url, chosen, f"the Ollama running at {url}")
 
 
-def _gemma3_as_ollama_ships_it() -> None:
-    """Serve gemma3 with its chat template only, as Ollama does.
-
-    The emulator's real-model engine gives every GGUF a fill-in-the-middle template (codellama
-    markers as text) so its FIM paths can be tested; gemma3 was not trained for FIM and answers
-    such prompts with noise. Ollama's gemma3 template has no ``.Suffix``, so the server sends a
-    plain prefix, which gemma3 continues well. Registering the template first makes the engine
-    use it (it only fills in templates that are missing).
-    """
-    chat = TEMPLATES["gemma3"]
-    TEMPLATES["real:gemma3"] = PromptTemplate(
-        "real:gemma3", chat.go_template, None, chat.render_chat, chat.stop
-    )
-
-
 @contextmanager
 def emulated() -> Iterator[Backend]:
     """The emulator (in this process, on a free port), serving the real gemma3 270M model."""
     missing = real_model_missing()
     if missing:
         raise DemoError(f"{missing}: run scripts/demo, which installs it")
-    _gemma3_as_ollama_ships_it()
     with FakeOllama() as fake:
-        fake.use_real_model(EMULATED_MODEL)
+        # gemma3 was not trained for fill-in-the-middle: serve it as Ollama ships it, with its
+        # chat template only, so the server sends it a plain prefix, which it continues well.
+        fake.use_real_model(EMULATED_MODEL, fim=False)
         yield Backend(
             fake.url,
             EMULATED_MODEL,

@@ -63,20 +63,32 @@ def _llama(path: str) -> Any:
 _LEVEL_OF_FILE_TYPE = {str(number): level for level, number in _FILE_TYPES.items()}
 
 
-def _spec_from_gguf(name: ModelName, path: str) -> ModelSpec:
-    """Metadata for ``/api/tags`` and ``/api/show`` read from the GGUF header."""
+def _spec_from_gguf(name: ModelName, path: str, *, fim: bool = True) -> ModelSpec:
+    """Metadata for ``/api/tags`` and ``/api/show`` read from the GGUF header.
+
+    With ``fim`` the model gets a template with ``.Suffix`` (so ``insert``), to test FIM paths
+    with a real model; without it, only its chat template, as Ollama ships gemma3.
+    """
     llama = _llama(path)
     meta: dict[str, str] = llama.metadata
     arch = meta.get("general.architecture", "llama")
-    template_name = f"real:{arch}"
+    template_name = f"real:{arch}" if fim else f"real:{arch}:chat"
     if template_name not in TEMPLATES:
         chat = TEMPLATES["gemma3"] if arch.startswith("gemma") else TEMPLATES["zephyr"]
-        # FIM goes to the model as plain text with codellama's markers (no FIM tokens here).
-        fim = FIM_LAYOUTS["codellama"]
-        go = fim_go_template(fim, chat.go_template)
-        TEMPLATES[template_name] = PromptTemplate(
-            template_name, go, fim, chat.render_chat, chat.stop
-        )
+        if fim:
+            # FIM goes to the model as plain text with codellama's markers (no FIM tokens).
+            layout = FIM_LAYOUTS["codellama"]
+            TEMPLATES[template_name] = PromptTemplate(
+                template_name,
+                fim_go_template(layout, chat.go_template),
+                layout,
+                chat.render_chat,
+                chat.stop,
+            )
+        else:
+            TEMPLATES[template_name] = PromptTemplate(
+                template_name, chat.go_template, None, chat.render_chat, chat.stop
+            )
     return ModelSpec(
         repo=name.model,
         tag=name.tag,
@@ -106,7 +118,7 @@ class LlamaCppEngine:
     """Serves the configured model names; one generation at a time per GGUF (Ollama's
     ``OLLAMA_NUM_PARALLEL=1``)."""
 
-    def __init__(self, models: dict[str, str]) -> None:
+    def __init__(self, models: dict[str, str], *, fim: bool = True) -> None:
         self.paths: dict[str, str] = {}
         self.specs: dict[str, tuple[ModelName, ModelSpec]] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -116,7 +128,7 @@ class LlamaCppEngine:
                 raise ValueError(f"invalid model name: {text}")
             resolved = path or default_gguf()
             self.paths[name.key] = resolved
-            self.specs[name.key] = (name, _spec_from_gguf(name, resolved))
+            self.specs[name.key] = (name, _spec_from_gguf(name, resolved, fim=fim))
             self._locks.setdefault(resolved, threading.Lock())
 
     def serves(self, model: str) -> bool:

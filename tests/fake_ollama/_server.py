@@ -150,15 +150,20 @@ class FakeOllama:
     def clear_rules(self) -> None:
         self.state.scripted.clear_rules()
 
-    def use_real_model(self, name: str = "gemma3:270m", gguf: str = "") -> None:
+    def use_real_model(
+        self, name: str = "gemma3:270m", gguf: str = "", *, fim: bool = True
+    ) -> None:
         """Serve ``name`` with llama-cpp-python (``gguf`` defaults to the gemma3 270M file).
+
+        ``fim=False`` serves it as Ollama ships gemma3: a chat template without ``.Suffix``,
+        so no ``insert`` capability (the server then sends a prefix-only prompt).
 
         Raises ``RuntimeError`` when the real-model extra is missing.
         """
         missing = real_model_missing()
         if missing:
             raise RuntimeError(missing)
-        engine = LlamaCppEngine({name: gguf})
+        engine = LlamaCppEngine({name: gguf}, fim=fim)
         self.config.real_models[name] = gguf
         self.call(lambda: self.state.add_real_engine(engine))
 
