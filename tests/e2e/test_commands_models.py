@@ -38,6 +38,17 @@ async def test_list_models_reports_local_models_and_the_catalog(
     catalog = {c["name"]: c for c in result["catalog"]}
     assert catalog and not set(catalog) & set(models)
     assert all(isinstance(c["fits"], bool | None) and c["sizeBytes"] > 0 for c in catalog.values())
+    # the recommendation for this machine is shown too, and marked in the catalog
+    recommended = {r["role"]: r for r in result["recommended"]}
+    assert recommended and set(recommended) <= {"completion", "chat"}
+    for choice in recommended.values():
+        assert choice["reason"] and choice["level"]
+        assert choice["pulled"] is (choice["model"] in models)
+        if not choice["pulled"]:
+            assert catalog[choice["model"]]["recommended"] is True
+    assert {c for c in catalog if catalog[c]["recommended"]} <= {
+        r["model"] for r in recommended.values()
+    }
 
 
 def progress_begins(client: LanguageClient) -> list[types.WorkDoneProgressBegin]:

@@ -24,6 +24,7 @@ from ollama_lsp.models import (
     check_fit,
     detect_hardware,
     format_bytes,
+    recommend,
 )
 from ollama_lsp.ollama import AiError, ModelDetails, ModelNotFound, ModelSummary
 from ollama_lsp.server.commands import (
@@ -159,6 +160,19 @@ async def list_models(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
     else:
         hardware = await asyncio.to_thread(detect_hardware)
     num_ctx = settings.completion.num_ctx
+    names = [s.name for s in summaries]
+    advice = recommend(hardware, num_ctx=num_ctx, available=names)
+    recommended = [
+        {
+            "role": choice.role,
+            "model": choice.tag,
+            "level": choice.level.name,
+            "pulled": choice.pulled,
+            "reason": choice.reason,
+        }
+        for choice in advice.choices
+    ]
+    recommended_tags = {choice.tag for choice in advice.choices}
     catalog = [
         {
             "name": item.tag,
@@ -168,6 +182,7 @@ async def list_models(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
             "sizeBytes": item.size_bytes,
             "supportsFim": item.entry.supports_fim,
             "pulled": False,
+            "recommended": item.tag in recommended_tags,
             "fits": _fits(
                 item.tag,
                 ModelDetails(parameter_size=item.entry.size, quantization_level=item.level.name),
@@ -176,10 +191,10 @@ async def list_models(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
                 num_ctx,
             ),
         }
-        for item in catalog_items([s.name for s in summaries])
+        for item in catalog_items(names)
         if not item.pulled
     ]
-    return {"models": models, "catalog": catalog}
+    return {"models": models, "catalog": catalog, "recommended": recommended}
 
 
 async def show_model(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
