@@ -1,7 +1,8 @@
 """``bench``: tokens per second of a model at several quantization levels, as a table.
 
 The measuring is :mod:`ollama_lsp.models.benchmark`'s (missing levels are created or pulled
-first); this module parses the levels, shows progress on stderr and prints the table.
+first); this module parses the levels, shows progress on stderr, keeps the rows in the model
+store (as the editor's ``ollama.benchmark`` does) and prints the table.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from ollama_lsp.commands_cli._options import add_common_arguments, load_options
 from ollama_lsp.models.benchmark import format_table, run_benchmark
 from ollama_lsp.ollama import OllamaClient
+from ollama_lsp.store import ModelStore
 
 __all__ = ["configure", "run"]
 
@@ -38,6 +40,12 @@ async def _bench(args: argparse.Namespace) -> int:
         rows = await run_benchmark(
             client, options.settings.completion.model, levels, on_progress=_progress
         )
+    store = ModelStore.open()
+    try:
+        for row in rows:
+            store.record_benchmark(row)
+    finally:
+        store.close()
     print(format_table(rows))
     return 0
 

@@ -13,6 +13,7 @@ from ._rows import (
 from ._schema import MIGRATIONS, SCHEMA_VERSION, Migration, migrate, schema_version
 from ._store import (
     MEMORY,
+    STORE_ENV,
     ModelStore,
     StoreCorrupted,
     StoreError,
@@ -25,6 +26,7 @@ __all__ = [
     "MEMORY",
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "STORE_ENV",
     "BenchmarkResult",
     "BenchmarkRow",
     "Download",

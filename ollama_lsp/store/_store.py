@@ -72,8 +72,16 @@ class StoreCorrupted(StoreError):
     """The file is not a readable SQLite database."""
 
 
-def default_store_path() -> Path:
-    """`store.sqlite3` in the user's data directory (`$XDG_DATA_HOME/ollama-lsp` on Linux)."""
+#: Names the store file (or `:memory:`) in place of the default; the server and CLI honour it.
+STORE_ENV = "OLLAMA_LSP_STORE"
+
+
+def default_store_path() -> Path | str:
+    """`$OLLAMA_LSP_STORE` when set, else `store.sqlite3` in the user's data directory
+    (`$XDG_DATA_HOME/ollama-lsp` on Linux)."""
+    override = os.environ.get(STORE_ENV)
+    if override:
+        return override
     return platformdirs.user_data_path(_APP_NAME, appauthor=False) / _FILE_NAME
 
 

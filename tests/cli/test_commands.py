@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ollama_lsp.cli import main
+from ollama_lsp.store import STORE_ENV, ModelStore
 from tests.fake_ollama import FakeOllama
 
 # Nothing listens here: a command that reaches the emulator used --host, not the environment.
@@ -163,15 +164,25 @@ def test_as_a_process_the_exit_status_and_output_are_the_same(fake_ollama: FakeO
     assert done.stderr.startswith("ollama-lsp: model 'nope:1b' is not pulled")
 
 
-def test_bench_prints_a_table_row_per_level(
-    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str]
+def test_bench_prints_a_table_row_per_level_and_stores_the_rows(
+    fake_ollama_shared: FakeOllama,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "store.sqlite3"))
     args = ("bench", "--host", fake_ollama_shared.url, "--model", "tinyllama:latest")
     status, out, err = run(capsys, *args)
     assert status == 0
     header, _, *rows = out.strip().splitlines()[-3:]
     assert header.startswith("| level") and rows[0].startswith("| Q4_0")
     assert err.splitlines()[-1].endswith("Benchmark finished")
+    store = ModelStore.open(tmp_path / "store.sqlite3")
+    try:
+        stored = store.benchmarks_for("tinyllama:latest")
+    finally:
+        store.close()
+    assert [row.result.level for row in stored] == ["Q4_0"]
 
 
 def test_debug_shows_the_traceback_then_the_line(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 import time
 from typing import Any, Literal
 
@@ -41,11 +40,10 @@ from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_tok
 from ollama_lsp.server.settings import Settings
 from ollama_lsp.store import ModelRecord, ModelStore, parse_timestamp
 
-__all__ = ["STORE_ENV", "RoleOverrides", "register"]
+__all__ = ["RoleOverrides", "register"]
 
 log = logging.getLogger(__name__)
 
-STORE_ENV = "OLLAMA_LSP_STORE"
 Role = Literal["completion", "chat"]
 ROLES: tuple[Role, ...] = ("completion", "chat")
 
@@ -277,7 +275,7 @@ async def delete_model(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
 
 
 def register(server: OllamaLanguageServer) -> None:
-    server.store = ModelStore.open(os.environ.get(STORE_ENV) or None)
+    server.store = ModelStore.open()  # honours OLLAMA_LSP_STORE
     for notice in server.store.notices:
         log.warning("%s", notice)
     overrides = RoleOverrides()
