@@ -73,24 +73,22 @@ class OllamaTimeout(AiError):
     """A connect, read or first-token timeout expired."""
 
 
-class ModelNotFound(AiError):
+class _ModelError(AiError):
+    """An error about one model, named in ``model``."""
+
+    def __init__(
+        self, message: str, *, model: str, endpoint: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status=status)
+        self.model = model
+
+
+class ModelNotFound(_ModelError):
     """The model is not available on the server: it must be pulled first."""
 
-    def __init__(
-        self, message: str, *, model: str, endpoint: str | None = None, status: int | None = None
-    ) -> None:
-        super().__init__(message, endpoint=endpoint, status=status)
-        self.model = model
 
-
-class InsertNotSupported(AiError):
+class InsertNotSupported(_ModelError):
     """The model's template has no suffix slot, so it cannot fill in the middle."""
-
-    def __init__(
-        self, message: str, *, model: str, endpoint: str | None = None, status: int | None = None
-    ) -> None:
-        super().__init__(message, endpoint=endpoint, status=status)
-        self.model = model
 
 
 class OutOfMemory(AiError):
