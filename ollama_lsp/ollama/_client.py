@@ -77,6 +77,8 @@ class OllamaClient:
         )
         self._pool = EndpointPool(s.endpoints, self._http, probe_timeout=s.connect_timeout)
         self._secrets = s.secrets
+        #: Finished streams still reading their last empty chunk (see :meth:`_finish_later`).
+        self._finishing: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> Self:
         return self
@@ -91,6 +93,8 @@ class OllamaClient:
 
     async def aclose(self) -> None:
         """Close all connections and stop background health probes."""
+        if self._finishing:
+            await asyncio.gather(*self._finishing, return_exceptions=True)
         await self._pool.aclose()
         await self._http.aclose()
 
@@ -345,7 +349,7 @@ class OllamaClient:
             raise self._first_token_timeout(self.settings.endpoints[0], model) from exc
         decoder = NdjsonDecoder()
         chunks = response.aiter_bytes()
-        started = False
+        started = finishing = False
         try:
             while True:
                 deadline = loop.time() + self.settings.read_timeout if started else first_deadline
@@ -381,7 +385,8 @@ class OllamaClient:
                         )
                     yield obj, endpoint
                     if is_final(obj):
-                        await _drain(chunks)
+                        finishing = True
+                        self._finish_later(response, chunks)
                         return
                 if chunk is None:
                     raise BadResponse(
@@ -391,7 +396,23 @@ class OllamaClient:
                         status=response.status_code,
                     )
         finally:
-            await response.aclose()
+            if not finishing:
+                await response.aclose()
+
+    def _finish_later(self, response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
+        """Drain and close a finished stream off the caller's path: the answer is complete at
+        the final object, and the last empty chunk only returns the connection to the pool."""
+
+        async def finish() -> None:
+            try:
+                await asyncio.sleep(_FINISH_AFTER)
+                await _drain(chunks)
+            finally:
+                await response.aclose()
+
+        task = asyncio.get_running_loop().create_task(finish(), name="finish an Ollama stream")
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
 
     async def _typed_stream(
         self,
@@ -475,6 +496,11 @@ class OllamaClient:
             "smaller model, or raise ollama.timeouts.firstToken",
             endpoint=endpoint,
         )
+
+
+#: A finished stream is drained this long (s) after its final object, once the answer it
+#: completes has gone out: draining first would delay that answer.
+_FINISH_AFTER = 0.005
 
 
 async def _drain(chunks: AsyncIterator[bytes], limit: float = 0.05) -> None:
