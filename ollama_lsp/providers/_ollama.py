@@ -90,11 +90,13 @@ class OllamaProvider:
         ``stopped_early`` set. Only complete results are cached.
         """
         request_options = _with_stop(options, prompt.stop)
-        endpoint = await self.client.endpoint_for(model)
-        hit = self.cache.get(self.cache.key(endpoint, model, prompt, request_options))
+        asked = await self.client.endpoint_for(model)
+        key = self.cache.key(asked, model, prompt, request_options)
+        hit = self.cache.get(key)
         if hit is not None:
             return replace(hit, cached=True)
 
+        endpoint = asked
         parts: list[str] = []
         metrics: Metrics | None = None
         stopped = False
@@ -119,7 +121,9 @@ class OllamaProvider:
             text="".join(parts), model=model, metrics=metrics, stopped_early=stopped
         )
         if not stopped:
-            self.cache.put(self.cache.key(endpoint, model, prompt, request_options), result)
+            if endpoint != asked:  # failed over: the answer is filed under who gave it
+                key = self.cache.key(endpoint, model, prompt, request_options)
+            self.cache.put(key, result)
         return result
 
     async def chat(
