@@ -27,6 +27,7 @@ _PARTIAL = frozenset(t[:n] for t in _TOKENS for n in range(3, len(t)))
 _LONGEST_PARTIAL = max(map(len, _TOKENS))
 _OPEN_FOR = {")": "(", "]": "[", "}": "{"}
 _QUOTES = "\"'`"
+_BRACKET_SCAN = re.compile(r"[\n\\()\[\]{}\"'`]")
 _BLOCK_OPENER = re.compile(r"(?:[:{(\[]|=>|->|\bthen|\bdo|\bbegin)\s*$")
 _FENCE = "```"
 _KEEPS_FENCES = ("markdown", "mdx")
@@ -145,22 +146,28 @@ def _cut_block(text: str, context: CodeContext) -> tuple[str, bool]:
 
 def _brackets(text: str, quote: str | None) -> tuple[list[tuple[int, str]], str | None]:
     """Positions of the brackets of ``text`` outside string literals, and the quote still
-    open at the end (``quote`` is the one open at the start; a quote ends at a line end)."""
+    open at the end (``quote`` is the one open at the start; a quote ends at a line end).
+
+    Only the characters that matter are visited (a regex finds them): this runs on up to
+    4,000 characters of prefix per request, where a loop over every character costs a third
+    of a millisecond.
+    """
     found = []
-    escaped = False
-    for i, char in enumerate(text):
+    escaped = -1  # the index of the character a backslash in a string escapes
+    for match in _BRACKET_SCAN.finditer(text):
+        i, char = match.start(), match.group()
         if char == "\n":
-            quote, escaped = None, False
+            quote = None
+        elif i == escaped:
+            continue
         elif quote is not None:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
+            if char == "\\":
+                escaped = i + 1
             elif char == quote:
                 quote = None
         elif char in _QUOTES:
             quote = char
-        elif char in "([{)]}":
+        elif char != "\\":
             found.append((i, char))
     return found, quote
 

@@ -69,6 +69,8 @@ CASES = [
     ("js trailing space before closer", "f(|)\n", "javascript", False, "a, b ", "a, b"),
     ("py space before following word", "x = |foo()\n", "python", False, "await ", "await "),
     ("js condition overlap", "if (x|) {\n", "javascript", False, " > 0) {", " > 0"),
+    ("py escaped quote stays in string", 'f("\\"(", |\n', "python", False, "x))", "x)"),
+    ("py escaped backslash ends string", 'f("\\\\", (|\n', "python", False, "x)))", "x))"),
 ]
 # fmt: on
 
