@@ -52,7 +52,7 @@ def cursor_at(source: str, codec: PositionCodec, position: types.Position) -> Cu
                 break  # past the wanted unit, or inside a surrogate pair: stop before it
             units += width
             column += 1
-    offset = sum(len(line) for line in lines[:line_no]) + column
+    offset = sum(map(len, lines[:line_no])) + column
     client = types.Position(line=line_no, character=codec.client_num_units(text[:column]))
     return Cursor(offset, line_no, column, client)
 
