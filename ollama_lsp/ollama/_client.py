@@ -77,6 +77,9 @@ class OllamaClient:
         )
         self._pool = EndpointPool(s.endpoints, self._http, probe_timeout=s.connect_timeout)
         self._secrets = s.secrets
+        #: Parsed request URLs by (endpoint, path): parsing one costs more than building the
+        #: rest of a request, and the set is small (the endpoints times the API's paths).
+        self._urls: dict[tuple[str, str], httpx.URL] = {}
         #: Finished streams still reading their last empty chunk (see :meth:`_finish_later`).
         self._finishing: set[asyncio.Task[None]] = set()
 
@@ -281,7 +284,7 @@ class OllamaClient:
             failures.clear()
             for endpoint in await self._pool.order(model):
                 request = self._http.build_request(
-                    method, endpoint + path, json=body, timeout=self._timeout(stream)
+                    method, self._url(endpoint, path), json=body, timeout=self._timeout(stream)
                 )
                 try:
                     response = await self._http.send(request, stream=True)
@@ -434,6 +437,12 @@ class OllamaClient:
                 self._pool.forget_models()
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _url(self, endpoint: str, path: str) -> httpx.URL:
+        url = self._urls.get((endpoint, path))
+        if url is None:
+            url = self._urls[(endpoint, path)] = httpx.URL(endpoint + path)
+        return url
 
     def _timeout(self, stream: bool) -> httpx.Timeout:
         s = self.settings
