@@ -56,11 +56,13 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
 
 def _run_serve(args: argparse.Namespace) -> int:
     from ollama_lsp.server import create_server
+    from ollama_lsp.server.heap import settle_heap
     from ollama_lsp.server.log import configure_logging
     from ollama_lsp.server.transport import serve_stdio
 
     configure_logging(args.log_level)
     server = create_server(exclude=args.exclude_feature)
+    settle_heap()
     if args.tcp:
         server.start_tcp(*args.tcp)
     else:
