@@ -48,22 +48,29 @@ class AiResponseCache:
     def key(
         endpoint: str, model: str, prompt: CompletionPrompt, options: Mapping[str, Any] | None
     ) -> str:
-        """The cache key of one request."""
-        material = json.dumps(
+        """The cache key of one request.
+
+        The prompt and suffix are hashed as they are, after the rest as JSON: escaping a
+        4,000-token prompt into JSON would cost several times the hashing, on every request.
+        """
+        settings = json.dumps(
             [
                 endpoint,
                 model,
-                prompt.prompt,
-                prompt.suffix,
+                prompt.suffix is None,
                 prompt.raw,
                 list(prompt.stop),
                 dict(options or {}),
             ],
             sort_keys=True,
-            ensure_ascii=False,
             default=str,
         )
-        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(settings.encode("utf-8"))
+        for text in (prompt.prompt, prompt.suffix or ""):
+            data = text.encode("utf-8", "surrogatepass")
+            digest.update(b"\0%d\0" % len(data))  # JSON has no raw NUL: the parts cannot blur
+            digest.update(data)
+        return digest.hexdigest()
 
     def get(self, key: str) -> CompletionResult | None:
         """The cached result, marked as most recently used, or ``None``."""

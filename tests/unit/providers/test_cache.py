@@ -24,6 +24,20 @@ def test_key_depends_on_endpoint_model_prompt_and_options() -> None:
     assert len({key, *variants}) == 6
 
 
+def test_key_tells_fill_in_the_middle_parts_apart() -> None:
+    prompts = [
+        CompletionPrompt("ab", suffix="c"),
+        CompletionPrompt("a", suffix="bc"),
+        CompletionPrompt("abc"),
+        CompletionPrompt("abc", suffix=""),
+        CompletionPrompt("abc", raw=True),
+        CompletionPrompt("abc", stop=("<EOT>",)),
+        CompletionPrompt("abc\0" + "3\0d"),
+    ]
+    keys = {AiResponseCache.key("http://a:1", "m", p, None) for p in prompts}
+    assert len(keys) == len(prompts)
+
+
 def test_hit_and_miss() -> None:
     cache = AiResponseCache()
     cache.put("k", result("a, b):"))
