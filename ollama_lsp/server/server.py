@@ -15,7 +15,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
@@ -79,7 +79,7 @@ class _Ignored:
 
 
 class OllamaProtocol(LanguageServerProtocol):
-    """pygls's protocol with two robustness fixes.
+    """pygls's protocol with robustness fixes and a faster dispatch.
 
     - A request whose params do not parse gets an ``InvalidParams`` error answer; pygls 2.1.1
       only logs it, and the client waits for an answer forever.
@@ -88,6 +88,7 @@ class OllamaProtocol(LanguageServerProtocol):
     - A command handler can read the request's ``workDoneToken`` (:func:`command_work_done_token`).
     - ``$/cancelRequest`` of a command cancels the command's task (:meth:`track_command`);
       pygls 2.1.1 runs commands under a generator whose cancellation never reaches them.
+    - Requests and notifications are told apart by their fields (:meth:`handle_message`).
     """
 
     def structure_message(self, data: dict[str, Any]) -> Any:
@@ -103,6 +104,23 @@ class OllamaProtocol(LanguageServerProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._command_tasks: dict[Any, asyncio.Task[Any]] = {}
+
+    def handle_message(self, message: Any) -> None:
+        """Dispatch a request or notification; anything else goes to pygls's own dispatch.
+
+        pygls tells messages apart with ``isinstance`` against ``typing.Protocol`` classes,
+        which on Python 3.11 walks each protocol's attributes on every check: a tenth of a
+        millisecond for the two messages of every keystroke (a change and a completion).
+        """
+        method = getattr(message, "method", None)
+        if method is None or self._shutdown or message.jsonrpc != self.VERSION:
+            super().handle_message(message)
+            return
+        context = contextvars.copy_context()
+        if hasattr(message, "id"):
+            context.run(self._handle_request, message.id, method, message.params)
+        else:
+            context.run(self._handle_notification, method, message.params)
 
     @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
     def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Any:
@@ -289,10 +307,32 @@ def guarded(
     return wrapper
 
 
+@overload
 def guarded_notification(
     handler: Callable[P, Awaitable[None]],
-) -> Callable[P, Coroutine[Any, Any, None]]:
-    """Like :func:`guarded` for notifications: there is nobody to answer, so log and go on."""
+) -> Callable[P, Coroutine[Any, Any, None]]: ...
+
+
+@overload
+def guarded_notification(handler: Callable[P, None]) -> Callable[P, None]: ...
+
+
+def guarded_notification(handler: Callable[P, Any]) -> Callable[P, Any]:
+    """Like :func:`guarded` for notifications: there is nobody to answer, so log and go on.
+
+    A plain function stays plain, and pygls runs it at once: document changes take that path,
+    so a keystroke schedules no task of its own before its completion request is read.
+    """
+    if not inspect.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        def call(*args: P.args, **kwargs: P.kwargs) -> None:
+            try:
+                handler(*args, **kwargs)
+            except Exception:
+                log.exception("%s failed", handler.__qualname__)
+
+        return call
 
     @functools.wraps(handler)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
