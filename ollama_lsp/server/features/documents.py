@@ -18,16 +18,14 @@ __all__ = ["register"]
 def register(server: OllamaLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded_notification
-    async def did_open(ls: OllamaLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    def did_open(ls: OllamaLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         document = ls.workspace.text_documents.get(params.text_document.uri)
         if ls.pipeline is not None and document is not None:
             ls.pipeline.document_opened(as_document(document))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @guarded_notification
-    async def did_change(
-        ls: OllamaLanguageServer, params: types.DidChangeTextDocumentParams
-    ) -> None:
+    def did_change(ls: OllamaLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         document = ls.workspace.text_documents.get(uri)
         if ls.pipeline is not None and document is not None:
@@ -36,6 +34,6 @@ def register(server: OllamaLanguageServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded_notification
-    async def did_close(ls: OllamaLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+    def did_close(ls: OllamaLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         if ls.pipeline is not None:
             ls.pipeline.document_closed(params.text_document.uri)

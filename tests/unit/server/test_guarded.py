@@ -50,3 +50,12 @@ async def test_a_failing_notification_handler_is_survived() -> None:
         raise ValueError("bad range")
 
     assert await on_change() is None  # logged, not raised: there is nobody to answer
+
+
+def test_a_plain_notification_handler_stays_plain_and_is_survived() -> None:
+    @guarded_notification
+    def on_change() -> None:
+        raise ValueError("bad range")
+
+    assert not asyncio.iscoroutinefunction(on_change)  # pygls runs it at once, no task
+    assert on_change() is None
