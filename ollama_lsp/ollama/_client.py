@@ -27,6 +27,7 @@ from ollama_lsp.ollama._errors import (
 )
 from ollama_lsp.ollama._ndjson import NdjsonDecoder, NdjsonError
 from ollama_lsp.ollama._settings import ClientSettings
+from ollama_lsp.ollama._transport import http_transport
 from ollama_lsp.ollama._types import (
     ChatMessage,
     ChatResponse,
@@ -68,12 +69,13 @@ class OllamaClient:
     ) -> None:
         self.settings = settings if settings is not None else ClientSettings.from_env()
         s = self.settings
+        verify = s.ssl_verify()
         self._http = httpx.AsyncClient(
             headers=s.request_headers,
-            verify=s.ssl_verify(),
+            verify=verify,
             timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
             follow_redirects=True,
-            transport=transport,
+            transport=transport if transport is not None else http_transport(verify=verify),
         )
         self._pool = EndpointPool(s.endpoints, self._http, probe_timeout=s.connect_timeout)
         self._secrets = s.secrets
