@@ -90,8 +90,7 @@ export async function pullModel(server: OllamaServer, model: string): Promise<Pu
         }
       },
     );
-    void vscode.window.showInformationMessage(`Ollama: pulled ${result.model} (${result.status}).`);
-    return result;
+    return result; // the server's own message says how the pull ended
   } catch (error) {
     await reportFailure(`pulling ${model}`, error);
     return undefined;

@@ -72,9 +72,8 @@ M.subcommands = {
 
   pull = function(args)
     with_model(args[1], 'Pull which model?', function(model)
-      client.execute('ollama.pullModel', { model = model }, function(result)
-        info({ ('Pulled %s (%s)'):format(result.model or model, result.status or 'done') })
-      end)
+      -- The progress notice and the server's own message say how the pull ended.
+      client.execute('ollama.pullModel', { model = model }, function() end)
     end, true)
   end,
 
