@@ -94,7 +94,7 @@ async function pull(page: Page, args: Args): Promise<Record<string, unknown>> {
       const last = seen.at(-1);
       if (!last || last.text !== toast.text || last.width !== toast.width) seen.push(toast);
     }
-    if (toasts.some((t) => t.text.includes(`pulled ${model}`) || t.text.includes('failed'))) break;
+    if (toasts.some((t) => t.text.toLowerCase().includes(`pulled ${model}`) || t.text.includes('failed'))) break;
     if (Date.now() > deadline) throw new Error(`no end of the pull seen: ${JSON.stringify(seen)}`);
     await page.waitForTimeout(50);
   }
