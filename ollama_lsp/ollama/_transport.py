@@ -83,6 +83,7 @@ class HoldingStream(httpcore.AsyncNetworkStream):
 
     async def aclose(self) -> None:
         self._held.clear()  # a closed connection's unsent request is abandoned anyway
+        self._held_bytes = 0
         await self._stream.aclose()
 
     async def start_tls(
