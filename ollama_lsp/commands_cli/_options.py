@@ -1,8 +1,9 @@
 """Settings for one CLI run, and where each came from (defaults, environment, file, flags).
 
-The CLI reads the same settings as the editors (``docs/configuration.md``): a JSON file given
-with ``--config`` holds the keys of the ``ollama`` section, and ``--host``/``--model`` override
-them. ``OLLAMA_HOST`` and ``OLLAMA_API_KEY`` apply where neither sets a value, as in the server.
+The CLI reads the same settings as the editors (``docs/configuration.md``): a JSON file holds
+the keys of the ``ollama`` section (the one given with ``--config``, else the user's
+``ollama-lsp/config.json`` when there is one), and ``--host``/``--model`` override them.
+``OLLAMA_HOST`` and ``OLLAMA_API_KEY`` apply where neither sets a value, as in the server.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from ollama_lsp.ollama import DEFAULT_HOST, ClientSettings
 from ollama_lsp.server.features.backend import client_settings
 from ollama_lsp.server.settings import Settings, merge_raw, parse_settings
 
-__all__ = ["CliError", "Options", "add_common_arguments", "load_options"]
+__all__ = ["CliError", "Options", "add_common_arguments", "default_config_path", "load_options"]
 
 
 class CliError(Exception):
@@ -55,8 +58,15 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         "--config",
         type=Path,
         metavar="FILE",
-        help="a JSON file of settings, as the editor's `ollama` section",
+        help="a JSON file of settings, as the editor's `ollama` section (default: "
+        f"{default_config_path()} if it exists)",
     )
+
+
+def default_config_path() -> Path:
+    """The settings file read without ``--config``: ``$XDG_CONFIG_HOME/ollama-lsp/config.json``
+    on Linux, the platform's user configuration folder elsewhere."""
+    return platformdirs.user_config_path("ollama-lsp", appauthor=False) / "config.json"
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -89,6 +99,8 @@ def _section(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 def load_options(args: argparse.Namespace, *, chat_model_flag: bool = False) -> Options:
     """Merge defaults, environment, the config file and the flags; bad settings are errors."""
     config_path: Path | None = getattr(args, "config", None)
+    if config_path is None and default_config_path().is_file():
+        config_path = default_config_path()
     file = _read_config(config_path) if config_path else {}
     flags: dict[str, Any] = {}
     hosts = getattr(args, "host", None) or []

@@ -136,6 +136,26 @@ def test_doctor_names_the_environment_endpoint_that_is_down(
     assert f"[FAIL] {UNREACHABLE}: not reachable" in out
 
 
+def test_the_user_config_file_is_read_without_config_and_config_wins(
+    fake_ollama_shared: FakeOllama,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home"))
+    default = tmp_path / "home" / "ollama-lsp" / "config.json"
+    default.parent.mkdir(parents=True)
+    default.write_text(json.dumps({"completion": {"model": "codellama:7b-code"}}))
+    given = tmp_path / "other.json"
+    given.write_text(json.dumps({"completion": {"model": "tinyllama"}}))
+
+    _, out, _ = run(capsys, "doctor", "--host", fake_ollama_shared.url)
+    assert f"completion model: codellama:7b-code (config file {default})" in out
+
+    _, out, _ = run(capsys, "doctor", "--config", str(given), "--host", fake_ollama_shared.url)
+    assert f"completion model: tinyllama (config file {given})" in out
+
+
 def test_a_bad_config_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     config = tmp_path / "settings.json"
     config.write_text("{not json")
