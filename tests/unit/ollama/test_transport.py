@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import ssl
 from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
 from typing import Any
 
 import httpcore
 import httpx
+import pytest
+import trustme
 
+from ollama_lsp.ollama import ClientSettings, OllamaClient, OllamaUnreachable
 from ollama_lsp.ollama._transport import HELD_BYTES, HoldingBackend, http_transport
 
 ANSWER = [b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n", b"{}"]
@@ -89,3 +96,62 @@ async def test_the_client_transport_talks_to_a_real_server(fake_ollama: Any) -> 
         assert response.status_code == 404
         response = await client.get(f"{fake_ollama.url}/api/version")
         assert response.json()["version"]
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+
+
+async def tls_front(upstream: str, context: ssl.SSLContext) -> asyncio.Server:
+    """HTTPS on a free port in front of the plain-HTTP ``upstream``, as a TLS proxy is."""
+    host, port = upstream.removeprefix("http://").split(":")
+
+    async def relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        server_r, server_w = await asyncio.open_connection(host, int(port))
+        with contextlib.suppress(ConnectionError):
+            await asyncio.gather(_pipe(client_r, server_w), _pipe(server_r, client_w))
+
+    return await asyncio.start_server(relay, "127.0.0.1", 0, ssl=context)
+
+
+@pytest.fixture
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+async def test_https_endpoints_stream_through_the_transport(
+    fake_ollama: Any, ca: trustme.CA, tmp_path: Path
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    fake_ollama.reply(lambda request: "return a + b")
+    async with await tls_front(fake_ollama.url, context) as front:
+        port = front.sockets[0].getsockname()[1]
+        settings = ClientSettings(endpoints=[f"https://localhost:{port}"], ca_bundle=str(bundle))
+        async with OllamaClient(settings) as client:
+            models = {m.name for m in await client.list_models()}
+            answer = await client.generate("qwen2.5-coder:1.5b-base", "def add(a, b):\n    ")
+
+    assert "qwen2.5-coder:1.5b-base" in models
+
+    assert answer.done and answer.response == "return a + b"
+
+
+async def test_an_untrusted_certificate_is_refused_with_advice(
+    fake_ollama: Any, ca: trustme.CA
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    async with await tls_front(fake_ollama.url, context) as front:
+        port = front.sockets[0].getsockname()[1]
+        settings = ClientSettings(endpoints=[f"https://localhost:{port}"], max_retries=0)
+        async with OllamaClient(settings) as client:
+            with pytest.raises(OllamaUnreachable, match="CA bundle"):
+                await client.list_models()
