@@ -13,6 +13,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterable
 from typing import Any
+from urllib.request import getproxies
 
 import httpcore
 import httpx
@@ -23,8 +24,14 @@ __all__ = ["HELD_BYTES", "HoldingBackend", "HoldingStream", "http_transport"]
 HELD_BYTES = 64 * 1024
 
 
-def http_transport(**options: Any) -> httpx.AsyncHTTPTransport:
-    """``httpx.AsyncHTTPTransport(**options)`` whose connections send a request in one write."""
+def http_transport(**options: Any) -> httpx.AsyncHTTPTransport | None:
+    """``httpx.AsyncHTTPTransport(**options)`` whose connections send a request in one write.
+
+    ``None`` (httpx's own transport) when the environment names a proxy: httpx honours
+    ``HTTP_PROXY``, ``HTTPS_PROXY`` and ``ALL_PROXY`` only with its own transport.
+    """
+    if any(scheme in getproxies() for scheme in ("http", "https", "all")):
+        return None
     transport = httpx.AsyncHTTPTransport(**options)
     pool = transport._pool
     pool._network_backend = HoldingBackend(pool._network_backend)

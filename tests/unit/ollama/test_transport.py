@@ -107,16 +107,31 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         writer.close()
 
 
-async def tls_front(upstream: str, context: ssl.SSLContext) -> asyncio.Server:
-    """HTTPS on a free port in front of the plain-HTTP ``upstream``, as a TLS proxy is."""
-    host, port = upstream.removeprefix("http://").split(":")
+class Relay:
+    """A byte relay to the plain-HTTP ``upstream``: over TLS, a TLS-terminating front; in the
+    clear, an HTTP proxy for one request (its absolute-form target becomes a path)."""
 
-    async def relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        server_r, server_w = await asyncio.open_connection(host, int(port))
+    def __init__(self, upstream: str) -> None:
+        self.host, port = upstream.removeprefix("http://").split(":")
+        self.port = int(port)
+        self.connections = 0
+
+    async def serve(self, context: ssl.SSLContext | None = None) -> asyncio.Server:
+        return await asyncio.start_server(self._relay, "127.0.0.1", 0, ssl=context)
+
+    async def _relay(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        server_r, server_w = await asyncio.open_connection(self.host, self.port)
+        if client_w.get_extra_info("sslcontext") is None:
+            method, target, version = (await client_r.readline()).split(b" ", 2)
+            path = b"/" + target.split(b"://", 1)[-1].split(b"/", 1)[-1]
+            server_w.write(b" ".join((method, path, version)))
         with contextlib.suppress(ConnectionError):
             await asyncio.gather(_pipe(client_r, server_w), _pipe(server_r, client_w))
 
-    return await asyncio.start_server(relay, "127.0.0.1", 0, ssl=context)
+
+def port_of(server: asyncio.Server) -> int:
+    return int(server.sockets[0].getsockname()[1])
 
 
 @pytest.fixture
@@ -132,9 +147,10 @@ async def test_https_endpoints_stream_through_the_transport(
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
     fake_ollama.reply(lambda request: "return a + b")
-    async with await tls_front(fake_ollama.url, context) as front:
-        port = front.sockets[0].getsockname()[1]
-        settings = ClientSettings(endpoints=[f"https://localhost:{port}"], ca_bundle=str(bundle))
+    async with await Relay(fake_ollama.url).serve(context) as front:
+        settings = ClientSettings(
+            endpoints=[f"https://localhost:{port_of(front)}"], ca_bundle=str(bundle)
+        )
         async with OllamaClient(settings) as client:
             models = {m.name for m in await client.list_models()}
             answer = await client.generate("qwen2.5-coder:1.5b-base", "def add(a, b):\n    ")
@@ -149,9 +165,24 @@ async def test_an_untrusted_certificate_is_refused_with_advice(
 ) -> None:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("localhost").configure_cert(context)
-    async with await tls_front(fake_ollama.url, context) as front:
-        port = front.sockets[0].getsockname()[1]
-        settings = ClientSettings(endpoints=[f"https://localhost:{port}"], max_retries=0)
+    async with await Relay(fake_ollama.url).serve(context) as front:
+        settings = ClientSettings(endpoints=[f"https://localhost:{port_of(front)}"], max_retries=0)
         async with OllamaClient(settings) as client:
             with pytest.raises(OllamaUnreachable, match="CA bundle"):
                 await client.list_models()
+
+
+async def test_a_proxy_named_by_the_environment_is_still_used(
+    fake_ollama: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    relay = Relay(fake_ollama.url)
+    async with await relay.serve() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port_of(proxy)}")
+        assert http_transport() is None  # httpx's own transport: it alone reads the proxy
+        async with OllamaClient(ClientSettings(endpoints=[fake_ollama.url])) as client:
+            models = await client.list_models()
+
+    assert models and relay.connections == 1
