@@ -42,11 +42,6 @@ def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
         raise _Invalid("expected a number greater than 0")
 
 
-def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
-        raise _Invalid("expected a number of at least 0")
-
-
 def _at_most(limit: float) -> Any:
     def check(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
         if value > limit:
@@ -61,6 +56,9 @@ def _at_least(limit: float) -> Any:
             raise _Invalid(f"expected a number of at least {limit:g}")
 
     return check
+
+
+_non_negative = _at_least(0)
 
 
 def _url_list(_: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
