@@ -231,9 +231,7 @@ class CompletionPipeline:
         """(Re-)index ``document`` after ``delay`` s; a newer call for the same URI wins."""
         if is_excluded(document.uri, self.settings.exclude):
             return
-        previous = self._reindex.pop(document.uri, None)
-        if previous is not None:
-            previous.cancel()
+        self._cancel_reindex(document.uri)
 
         def index() -> None:
             self._reindex.pop(document.uri, None)
@@ -241,10 +239,13 @@ class CompletionPipeline:
 
         self._reindex[document.uri] = asyncio.get_running_loop().call_later(delay, index)
 
-    def document_closed(self, uri: str) -> None:
+    def _cancel_reindex(self, uri: str) -> None:
         pending = self._reindex.pop(uri, None)
         if pending is not None:
             pending.cancel()
+
+    def document_closed(self, uri: str) -> None:
+        self._cancel_reindex(uri)
         gen = self._generations.pop(uri, None)
         if gen is not None:
             self._cancel(gen)
