@@ -30,12 +30,17 @@ async function openWorkbench(page: Page, args: Args): Promise<string> {
   return (await status.getAttribute('aria-label')) ?? '';
 }
 
-async function openFile(page: Page, file: string): Promise<void> {
-  await page.keyboard.press('Control+P');
+/** Open the quick input with `key`, type `text` and accept the row that shows it. */
+async function quickPick(page: Page, key: string, text: string): Promise<void> {
+  await page.keyboard.press(key);
   await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-  await page.keyboard.type(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor();
+  await page.keyboard.type(text);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor();
   await page.keyboard.press('Enter');
+}
+
+async function openFile(page: Page, file: string): Promise<void> {
+  await quickPick(page, 'Control+P', file);
   await page.locator('.monaco-editor .view-lines').first().waitFor();
   await page.locator(`.tab.active[aria-label*="${file}"]`).waitFor();
 }
@@ -102,11 +107,7 @@ async function pull(page: Page, args: Args): Promise<Record<string, unknown>> {
 }
 
 async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-  await page.keyboard.type(title);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await quickPick(page, 'F1', title);
 }
 
 /** The Model Manager in its webview: the installed models it lists, read from the page. */
