@@ -1,20 +1,23 @@
-"""Where the demo's completions come from: a running Ollama, else the emulator with a real model."""
+"""Where the demo's completions come from: a running Ollama, else the emulator with a real model
+(else, when the real model cannot run here, the emulator's scripted engine)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
 
 from ollama_lsp.ollama import DEFAULT_HOST, parse_host
-from tests.fake_ollama import FakeOllama, real_model_missing
+from tests.fake_ollama import FakeOllama, Rule, real_model_missing
 
-__all__ = ["EMULATED_MODEL", "Backend", "DemoError", "emulated", "running_ollama"]
+__all__ = ["EMULATED_MODEL", "SCRIPTED_MODEL", "Backend", "DemoError", "emulated", "running_ollama"]
 
 #: The name the emulator serves the gemma3 270M GGUF under.
 EMULATED_MODEL = "gemma3:270m"
+#: The model the scripted engine stands in for when the real one cannot run.
+SCRIPTED_MODEL = "qwen2.5-coder:1.5b-base"
 
 
 class DemoError(Exception):
@@ -26,6 +29,10 @@ class Backend:
     url: str
     model: str
     description: str
+    #: With the emulator: the generate requests it has served, with Ollama's metrics.
+    generations: Callable[[], list[dict[str, int]]] | None = None
+    #: Whether those metrics measure a model (not the scripted engine's instant replies).
+    real_model: bool = True
 
 
 def _is_ollama(client: httpx.Client, url: str) -> bool:
@@ -67,18 +74,76 @@ def running_ollama(host: str | None, model: str | None) -> Backend | None:
     return Backend(url, chosen, f"the Ollama running at {url}")
 
 
+def engine_failure(url: str, model: str) -> str | None:
+    """Generate a few tokens: ``None`` when the model runs, else the error Ollama gave.
+
+    It also loads the model's runner, so the editor's first suggestion does not wait for it.
+    """
+    body = {
+        "model": model,
+        "prompt": "def add(a, b):\n    return",
+        "raw": True,
+        "stream": False,
+        "options": {"num_predict": 4, "temperature": 0},
+    }
+    answer = httpx.post(f"{url}/api/generate", json=body, timeout=300)
+    if answer.is_success:
+        return None
+    try:
+        return str(answer.json()["error"])
+    except (ValueError, KeyError):
+        return f"HTTP {answer.status_code}"
+
+
+def _generations(fake: FakeOllama) -> Callable[[], list[dict[str, int]]]:
+    return lambda: [r.metrics for r in fake.requests_to("/api/generate")]
+
+
+def _scripted(fake: FakeOllama, document: str) -> Backend:
+    """The scripted engine completes ``document``: whatever the editor asks is answered with
+    the text of ``document`` between the request's prefix and suffix."""
+    fake.add_rule(Rule(fim_middle_of=document))
+    return Backend(
+        fake.url,
+        SCRIPTED_MODEL,
+        f"the Ollama emulator at {fake.url}, scripted engine standing in for {SCRIPTED_MODEL}",
+        _generations(fake),
+        real_model=False,
+    )
+
+
 @contextmanager
-def emulated() -> Iterator[Backend]:
-    """The emulator (in this process, on a free port), serving the real gemma3 270M model."""
-    missing = real_model_missing()
-    if missing:
-        raise DemoError(f"{missing}: run scripts/demo, which installs it")
+def emulated(
+    say: Callable[[str], None], document: str, *, simulate_crash: bool = False
+) -> Iterator[Backend]:
+    """The emulator (in this process, on a free port), serving the real gemma3 270M model.
+
+    When the real model cannot run here (its extra is missing, or llama.cpp crashes on this
+    CPU), the emulator's scripted engine completes ``document`` instead, and ``say`` tells so.
+    ``simulate_crash`` makes the real model's runner crash once, to show that path.
+    """
     with FakeOllama() as fake:
+        missing = real_model_missing()
+        if missing:
+            say(f"The real model cannot run: {missing} (scripts/demo installs it).")
+            say("Falling back to the emulator's scripted engine.")
+            yield _scripted(fake, document)
+            return
         # gemma3 was not trained for fill-in-the-middle: serve it as Ollama ships it, with its
         # chat template only, so the server sends it a plain prefix, which it continues well.
         fake.use_real_model(EMULATED_MODEL, fim=False)
+        if simulate_crash:
+            fake.add_fault("crash", path="/api/generate", after_chunks=1)
+        failure = engine_failure(fake.url, EMULATED_MODEL)
+        if failure is not None:
+            say(f"The real model's engine failed: {failure}.")
+            say("  (llama.cpp built for another CPU? `scripts/install` rebuilds it for a portable")
+            say("  baseline.) Falling back to the scripted engine.")
+            yield _scripted(fake, document)
+            return
         yield Backend(
             fake.url,
             EMULATED_MODEL,
             f"the Ollama emulator at {fake.url}, serving {EMULATED_MODEL} with llama.cpp",
+            _generations(fake),
         )

@@ -1,7 +1,8 @@
 """``doctor``: can completions work here, and if not, what to do about it.
 
 Checks, in order: where the settings came from, each endpoint (reachable, version), the models,
-the completion model (pulled, fill-in-the-middle), the chat model, the hardware and the
+the completion model (pulled, fill-in-the-middle), the chat model, the models loaded in memory
+and where they run (CPU, GPU or split, as ``ollama ps`` shows it), the hardware and the
 recommendation for it. Ends with a verdict; the exit status is 0 when completions can work
 (warnings allowed) and 1 otherwise.
 """
@@ -15,11 +16,11 @@ from typing import Literal
 
 from ollama_lsp.commands_cli._options import Options, add_common_arguments, load_options
 from ollama_lsp.commands_cli.recommend import recommendation
-from ollama_lsp.models import normalize_name
-from ollama_lsp.ollama import AiError, OllamaClient
+from ollama_lsp.models import format_bytes, normalize_name
+from ollama_lsp.ollama import AiError, OllamaClient, RunningModel
 from ollama_lsp.providers import capabilities_of
 
-__all__ = ["Report", "configure", "examine", "run"]
+__all__ = ["Report", "configure", "examine", "processor", "run"]
 
 Level = Literal["ok", "warn", "fail", "info"]
 _MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "    "}
@@ -100,6 +101,40 @@ async def _models(client: OllamaClient, options: Options, report: Report) -> lis
     return names
 
 
+def processor(model: RunningModel) -> str:
+    """Where a loaded model runs, in the words of ``ollama ps``: ``100% GPU``, ``100% CPU``,
+    ``48%/52% CPU/GPU``."""
+    if model.size_vram == 0:
+        return "100% CPU"
+    if model.size_vram == model.size:
+        return "100% GPU"
+    if model.size == 0 or model.size_vram > model.size:
+        return "unknown"
+    cpu = round((model.size - model.size_vram) / model.size * 100)
+    return f"{cpu}%/{100 - cpu}% CPU/GPU"
+
+
+async def _loaded(client: OllamaClient, options: Options, report: Report) -> None:
+    """What ``/api/ps`` says: each loaded model, its memory and where it runs. A completion
+    model split between CPU and GPU is slow: say what to do."""
+    running = await client.running()
+    completion = normalize_name(options.settings.completion.model)
+    if not any(normalize_name(m.name) == completion for m in running):
+        report.add("info", f"completion model {options.settings.completion.model} is not loaded "
+                   "(it loads when the editor starts)")  # fmt: skip
+    for model in running:
+        where = processor(model)
+        context = f", context {model.context_length}" if model.context_length else ""
+        text = f"loaded: {model.name}, {format_bytes(model.size)}, {where}{context}"
+        split = "CPU/GPU" in where and normalize_name(model.name) == completion
+        if split:
+            text += (
+                "; the part on the CPU slows every suggestion: pick a smaller model or "
+                "quantization level (ollama-lsp recommend) or lower completion.numCtx"
+            )
+        report.add("warn" if split else "info", text)
+
+
 def _hardware(options: Options, names: list[str] | None, report: Report) -> None:
     rec = recommendation(options, names)
     report.add("info", f"hardware: {rec.hardware.describe()}")
@@ -119,6 +154,7 @@ async def examine(options: Options) -> Report:
         try:
             if await _endpoints(client, report):
                 names = await _models(client, options, report)
+                await _loaded(client, options, report)
         except AiError as exc:
             report.add("fail", exc.message)
     _hardware(options, names, report)

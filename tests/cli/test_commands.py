@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ollama_lsp.cli import main
@@ -115,6 +116,32 @@ def test_doctor_is_ready_when_the_model_is_pulled_and_fills_in_the_middle(
     assert f"completion model: codellama:7b-code (config file {config})" in out
     assert "[ok  ] completion model codellama:7b-code fills in the middle (FIM)" in out
     assert out.rstrip().splitlines()[-1].startswith("verdict: ready")
+
+
+def test_doctor_shows_where_loaded_models_run_and_warns_when_completion_is_split(
+    fake_ollama_shared: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = "codellama:7b-code"
+    _, before, _ = run(capsys, "doctor", "--host", fake_ollama_shared.url, "--model", model)
+    assert f"completion model {model} is not loaded" in before
+    fake_ollama_shared.configure(vram_bytes=1_000_000_000)  # less than the model: a split
+    with httpx.Client() as client:
+        client.post(
+            f"{fake_ollama_shared.url}/api/generate", json={"model": model}
+        ).raise_for_status()
+        client.post(
+            f"{fake_ollama_shared.url}/api/generate", json={"model": "tinyllama"}
+        ).raise_for_status()
+
+    status, out, _ = run(capsys, "doctor", "--host", fake_ollama_shared.url, "--model", model)
+
+    split = next(line for line in out.splitlines() if f"loaded: {model}" in line)
+    assert split.startswith("[warn]") and "% CPU/GPU" in split and "ollama-lsp recommend" in split
+    cpu, gpu = (int(p) for p in split.split(", ")[2].split(" ")[0].rstrip("%").split("%/"))
+    assert cpu + gpu == 100 and 0 < gpu < 100
+    tiny = next(line for line in out.splitlines() if "loaded: tinyllama" in line)
+    assert tiny.startswith("[    ]")  # not the completion model: only information
+    assert status == 0  # slow is not broken
 
 
 def test_doctor_fails_when_the_model_is_not_pulled(

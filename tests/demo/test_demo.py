@@ -41,4 +41,28 @@ def test_the_demo_prints_a_real_suggestion_and_exits_0() -> None:
     assert "Model:   gemma3:270m" in done.stdout
     suggestion = next(line for line in done.stdout.splitlines() if "Inline suggestion" in line)
     assert not suggestion.endswith("''"), suggestion
+    assert "Ollama's counters: prompt " in done.stdout
+    assert "answered the new position from its cache, with no new generation" in done.stdout
+    assert "ollama: gemma3:270m [loading]" in done.stdout
     assert done.stdout.rstrip().splitlines()[-1].startswith("OK: demo finished")
+    assert done.stderr == "", done.stderr  # no stray warnings
+
+
+@pytest.mark.real_model
+@pytest.mark.editor
+@pytest.mark.skipif(find_nvim()[0] is None, reason=find_nvim()[1])
+def test_when_the_real_model_crashes_the_demo_says_so_and_falls_back() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "demo", "--emulator", "--simulate-crash", "--timeout", "90"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "The real model's engine failed: "
+        "llama runner process has terminated: signal: segmentation fault."
+    )
+    assert "Falling back to the scripted engine." in done.stdout
+    assert "Model:   qwen2.5-coder:1.5b-base" in done.stdout
+    assert "Inline suggestion after" in done.stdout and "'main()'" in done.stdout
+    assert lines[-1].startswith("OK: demo finished")

@@ -1,4 +1,4 @@
-"""Per-request fault injection: statuses, delays, stalls, cuts, malformed lines, OOM."""
+"""Per-request fault injection: statuses, delays, stalls, cuts, malformed lines, OOM, crashes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any, Literal
 
 __all__ = ["ALL_KINDS", "BUSY_MESSAGE", "DEFAULT_MESSAGES", "Fault", "FaultBook", "FaultKind"]
 
-FaultKind = Literal["status", "delay", "stall", "cut", "malformed", "error_line", "oom"]
+FaultKind = Literal["status", "delay", "stall", "cut", "malformed", "error_line", "oom", "crash"]
 
 ALL_KINDS: frozenset[str] = frozenset(
-    ("status", "delay", "stall", "cut", "malformed", "error_line", "oom")
+    ("status", "delay", "stall", "cut", "malformed", "error_line", "oom", "crash")
 )
 DEFAULT_MESSAGES: dict[str, str] = {
     "status": "an error was encountered while running the model",
@@ -35,6 +35,8 @@ class Fault:
     - ``malformed``: after ``after_chunks`` lines, send ``message`` as a line that is not JSON.
     - ``error_line``: after ``after_chunks`` lines, send ``{"error": message}`` and end (HTTP 200).
     - ``oom``: loading the model fails with Ollama's out-of-memory 500.
+    - ``crash``: the model's runner dies (segmentation fault) after ``after_chunks`` tokens;
+      with the real engine the runner process really kills itself.
     """
 
     kind: FaultKind

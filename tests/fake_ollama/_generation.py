@@ -9,7 +9,14 @@ from typing import Any, Protocol
 from ._catalog import ModelSpec
 from ._fim import FimParts
 
-__all__ = ["Engine", "Generation", "GenerationRequest", "GenerationStats", "StopFilter"]
+__all__ = [
+    "Engine",
+    "EngineCrashed",
+    "Generation",
+    "GenerationRequest",
+    "GenerationStats",
+    "StopFilter",
+]
 
 
 @dataclass
@@ -31,6 +38,8 @@ class GenerationRequest:
     on_token: Callable[[], bool] = lambda: True
     # Previous prompt evaluated by the loaded model (for KV-cache reuse), shared per model.
     cache: list[str] = field(default_factory=list)
+    # A ``crash`` fault: the model's runner dies after this many tokens.
+    crash_after: int | None = None
 
     @property
     def num_predict(self) -> int:
@@ -57,6 +66,14 @@ class GenerationStats:
     eval_count: int = 0
     eval_duration: int = 0
     done_reason: str = "stop"
+
+
+class EngineCrashed(Exception):
+    """The model's runner died; ``message`` is Ollama's text for it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class Generation(Protocol):

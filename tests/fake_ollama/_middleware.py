@@ -19,6 +19,7 @@ __all__ = ["ADMIN_PREFIX", "RecordingMiddleware", "faults_of", "record_of"]
 ADMIN_PREFIX = "/_fake"
 _STREAMING_PATHS = frozenset(("/api/generate", "/api/chat", "/api/pull", "/api/create"))
 _LOADING_PATHS = frozenset(("/api/generate", "/api/chat", "/api/embed", "/api/embeddings"))
+_GENERATING_PATHS = frozenset(("/api/generate", "/api/chat"))
 
 
 def record_of(request: Request) -> RecordedRequest:
@@ -35,12 +36,14 @@ def faults_of(request: Request) -> list[Fault]:
 
 def _fault_kinds(path: str) -> frozenset[str]:
     """The faults an endpoint can express: mid-stream ones only where it streams, ``oom`` only
-    where it loads a model."""
+    where it loads a model, ``crash`` only where a model generates."""
     kinds = {"status", "delay"}
     if path in _STREAMING_PATHS:
         kinds |= {"stall", "cut", "malformed", "error_line"}
     if path in _LOADING_PATHS:
         kinds.add("oom")
+    if path in _GENERATING_PATHS:
+        kinds.add("crash")
     return frozenset(kinds)
 
 

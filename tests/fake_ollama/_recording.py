@@ -35,6 +35,8 @@ class RecordedRequest:
     fim_suffix: str | None = None
     tokens_generated: int = 0
     chunks_sent: int = 0
+    # A finished generation's Ollama metrics (prompt_eval_count, eval_duration, ...).
+    metrics: dict[str, int] = field(default_factory=dict)
 
     @property
     def model(self) -> str | None:

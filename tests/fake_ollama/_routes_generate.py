@@ -14,7 +14,7 @@ from starlette.responses import Response
 from ._decode import BadRequest, check_options, decode_body, keep_alive_of, model_field
 from ._faults import Fault
 from ._fim import parse_fim
-from ._generation import GenerationRequest, GenerationStats
+from ._generation import EngineCrashed, GenerationRequest, GenerationStats
 from ._middleware import faults_of, record_of
 from ._names import parse_name
 from ._recording import Counters, RecordedRequest
@@ -161,6 +161,7 @@ async def _run(
     counters = state.counters()
     _record_prompt(record, generation)
     generation.on_token = _token_counter(counters, record)
+    generation.crash_after = next((f.after_chunks for f in faults if f.kind == "crash"), None)
 
     def chunk(piece: str) -> dict[str, Any]:
         content: dict[str, Any] = (
@@ -179,6 +180,10 @@ async def _run(
                 yield chunk(piece)
             finished = True
             counters.generations_completed += 1
+        except EngineCrashed as crash:
+            # Ollama drops a runner that died; the next request loads the model again.
+            state.scheduler.unload(installed.name.key)
+            raise StreamError(crash.message, 500) from None
         finally:
             if not finished:
                 counters.generations_cancelled += 1
@@ -186,7 +191,8 @@ async def _run(
         out.update(done=True, done_reason=running.stats.done_reason)
         if not chat and not generation.raw:
             out["context"] = _context_ids(generation.prompt + "".join(produced))
-        out.update(_metrics(total_start, load_ns, running.stats))
+        record.metrics = _metrics(total_start, load_ns, running.stats)
+        out.update(record.metrics)
         yield out
 
     async def stream() -> AsyncGenerator[dict[str, Any], None]:

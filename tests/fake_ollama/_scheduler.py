@@ -116,6 +116,8 @@ class Scheduler:
     def release(self, loaded: LoadedModel, keep_alive: float | None) -> None:
         """The request is done: start the keep-alive timer (0 unloads now)."""
         loaded.refs = max(loaded.refs - 1, 0)
+        if self.loaded.get(loaded.model.name.key) is not loaded:
+            return  # unloaded meanwhile (its runner crashed)
         seconds = self.config.default_keep_alive if keep_alive is None else keep_alive
         self.set_expiry(loaded, seconds)
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ._config import EmulatorConfig
-from ._generation import GenerationRequest, GenerationStats, StopFilter
+from ._generation import EngineCrashed, GenerationRequest, GenerationStats, StopFilter
 from ._names import parse_name
 
 __all__ = ["Rule", "ScriptedEngine", "tokenize"]
 
+# What Ollama says when a model's runner dies of a segmentation fault.
+SCRIPTED_CRASH = "llama runner process has terminated: signal: segmentation fault"
 _TOKEN = re.compile(r"\s*\w+|\s*[^\w\s]|\s+")
 
 
@@ -222,6 +224,8 @@ class _ScriptedGeneration:
                     await asyncio.sleep(1.0 / self.rate)
                 else:
                     await asyncio.sleep(0)
+                if self.request.crash_after is not None and index >= self.request.crash_after:
+                    raise EngineCrashed(SCRIPTED_CRASH)
                 self.request.on_token()
                 self.stats.eval_count += 1
                 emitted = stops.feed(token)

@@ -167,6 +167,13 @@ class FakeOllama:
         self.config.real_models[name] = gguf
         self.call(lambda: self.state.add_real_engine(engine))
 
+    def runner_pid(self, name: str = "gemma3:270m") -> int | None:
+        """The process id of the llama.cpp runner serving ``name`` (``None``: none runs)."""
+        for engine in self.state.real_engines:
+            if engine.serves(name):
+                return engine.runner_pid(name)
+        return None
+
     def configure(self, **values: Any) -> None:
         """Change :class:`EmulatorConfig` fields, e.g. ``tokens_per_second=50``."""
         self.config.update(values)
