@@ -58,16 +58,14 @@ def _run_serve(args: argparse.Namespace) -> int:
     from ollama_lsp.server import create_server
     from ollama_lsp.server.heap import settle_heap
     from ollama_lsp.server.log import configure_logging
-    from ollama_lsp.server.transport import serve_stdio
+    from ollama_lsp.server.transport import serve_stdio, serve_tcp
 
     configure_logging(args.log_level)
     server = create_server(exclude=args.exclude_feature)
     settle_heap()
     if args.tcp:
-        server.start_tcp(*args.tcp)
-    else:
-        serve_stdio(server)
-    return 0
+        return serve_tcp(server, *args.tcp)
+    return serve_stdio(server)
 
 
 COMMANDS: dict[str, tuple[str, Configure, Run]] = {
