@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-from ollama_lsp.server.positions import cursor_at, position_of
+from ollama_lsp.server.positions import column_of, cursor_at, position_of, units_of
 
 UTF16 = PositionCodec()
 LINE = 'x = "😀" + 中文'  # the emoji is 2 UTF-16 units, each CJK character 1
@@ -52,3 +54,29 @@ def test_position_of_is_the_inverse_of_cursor_at() -> None:
         for units in range(len(line.encode("utf-16-le")) // 2 + 1):
             cursor = cursor_at(text, UTF16, pos(line_no, units))
             assert position_of(text, UTF16, cursor.offset) == cursor.position
+
+
+def _column_by_characters(text: str, units: int, codec: PositionCodec) -> int:
+    """The reference: walk the characters as pygls counts them."""
+    column, used = 0, 0
+    for char in text:
+        width = codec.client_num_units(char)
+        if used + width > units:
+            break
+        used += width
+        column += 1
+    return column
+
+
+@settings(max_examples=300)
+@given(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
+    st.integers(-2, 80),
+    st.sampled_from(list(types.PositionEncodingKind)),
+)
+def test_counting_by_encoding_agrees_with_counting_characters(
+    text: str, units: int, kind: types.PositionEncodingKind
+) -> None:
+    codec = PositionCodec(kind)
+    assert units_of(text, codec) == codec.client_num_units(text)
+    assert column_of(text, units, codec) == _column_by_characters(text, units, codec)
