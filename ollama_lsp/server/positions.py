@@ -18,9 +18,9 @@ from pygls.workspace.position_codec import PositionCodec
 __all__ = ["Cursor", "column_of", "cursor_at", "position_of", "units_of"]
 
 # Bytes per code unit of the position encodings that are not counted in code points.
-_ENCODINGS = {
-    types.PositionEncodingKind.Utf8: ("utf-8", 1),
-    types.PositionEncodingKind.Utf16: ("utf-16-le", 2),
+_ENCODINGS: dict[str | None, tuple[str, int]] = {
+    types.PositionEncodingKind.Utf8.value: ("utf-8", 1),
+    types.PositionEncodingKind.Utf16.value: ("utf-16-le", 2),
 }
 
 
@@ -28,7 +28,9 @@ def _encoding(codec: PositionCodec) -> tuple[str, int] | None:
     """How to count the client's code units; ``None``: they are code points (UTF-32)."""
     if codec.encoding == types.PositionEncodingKind.Utf32:
         return None
-    return _ENCODINGS.get(codec.encoding, _ENCODINGS[types.PositionEncodingKind.Utf16])
+    encoding = codec.encoding
+    key = encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding
+    return _ENCODINGS.get(key, _ENCODINGS[types.PositionEncodingKind.Utf16.value])
 
 
 def units_of(text: str, codec: PositionCodec) -> int:
