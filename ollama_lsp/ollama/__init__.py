@@ -16,6 +16,7 @@ from ollama_lsp.ollama._errors import (
     OutOfMemory,
     RequestCancelled,
     ServerBusy,
+    redact,
 )
 from ollama_lsp.ollama._settings import DEFAULT_HOST, ClientSettings, parse_host
 from ollama_lsp.ollama._types import (
@@ -59,4 +60,5 @@ __all__ = [
     "RunningModel",
     "ServerBusy",
     "parse_host",
+    "redact",
 ]

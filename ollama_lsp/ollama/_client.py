@@ -24,6 +24,7 @@ from ollama_lsp.ollama._errors import (
     ServerBusy,
     ServerError,
     map_error,
+    redact_error,
 )
 from ollama_lsp.ollama._ndjson import NdjsonDecoder, NdjsonError
 from ollama_lsp.ollama._settings import ClientSettings
@@ -213,18 +214,25 @@ class OllamaClient:
 
     async def list_models(self) -> list[ModelSummary]:
         """Models available on the first healthy endpoint (``/api/tags``)."""
-        data, endpoint = await self._request("GET", "/api/tags")
-        return _parse_list(data, "models", ModelSummary.from_wire, endpoint)
+        return await self._request(
+            "GET", "/api/tags", parse=partial(_parse_list, "models", ModelSummary.from_wire)
+        )
 
     async def running(self) -> list[RunningModel]:
         """Models loaded in memory on the first healthy endpoint (``/api/ps``)."""
-        data, endpoint = await self._request("GET", "/api/ps")
-        return _parse_list(data, "models", RunningModel.from_wire, endpoint)
+        return await self._request(
+            "GET", "/api/ps", parse=partial(_parse_list, "models", RunningModel.from_wire)
+        )
 
     async def show(self, model: str) -> ModelInfo:
         """Details, capabilities, template and parameters of ``model`` (``/api/show``)."""
-        data, endpoint = await self._request("POST", "/api/show", {"model": model}, model=model)
-        return _parse(lambda: ModelInfo.from_wire(model, data, endpoint), endpoint)
+        return await self._request(
+            "POST",
+            "/api/show",
+            {"model": model},
+            model=model,
+            parse=lambda data, endpoint: ModelInfo.from_wire(model, data, endpoint),
+        )
 
     def pull(self, model: str) -> AsyncGenerator[PullProgress, None]:
         """Download ``model``; yields progress events up to ``status == "success"``."""
@@ -246,19 +254,20 @@ class OllamaClient:
 
     async def delete(self, model: str) -> None:
         """Delete ``model`` from the server."""
-        await self._request("DELETE", "/api/delete", {"model": model}, model=model)
+        await self._request("DELETE", "/api/delete", {"model": model}, model=model, parse=_nothing)
         self._pool.forget_models()
 
     async def copy(self, source: str, destination: str) -> None:
         """Copy model ``source`` to a new name ``destination``."""
         body = {"source": source, "destination": destination}
-        await self._request("POST", "/api/copy", body, model=source)
+        await self._request("POST", "/api/copy", body, model=source, parse=_nothing)
         self._pool.forget_models()
 
     async def version(self) -> str:
         """The server version (``/api/version``)."""
-        data, endpoint = await self._request("GET", "/api/version")
-        return _parse(lambda: str(data["version"]), endpoint)
+        return await self._request(
+            "GET", "/api/version", parse=lambda data, _: str(data["version"])
+        )
 
     async def health(self) -> list[EndpointHealth]:
         """Probe every endpoint (``GET /`` and ``/api/version``), in configured order."""
@@ -310,27 +319,38 @@ class OllamaClient:
         raise self._give_up(failures)
 
     async def _request(
-        self, method: str, path: str, body: Json | None = None, *, model: str | None = None
-    ) -> tuple[Any, str]:
-        """A short request: the decoded JSON body (``None`` if empty) and the endpoint."""
-        response, endpoint = await self._open(method, path, body, model, stream=False)
+        self,
+        method: str,
+        path: str,
+        body: Json | None = None,
+        *,
+        model: str | None = None,
+        parse: Callable[[Any, str], T],
+    ) -> T:
+        """A short request: its JSON body (``None`` if empty) read by ``parse(body, endpoint)``.
+
+        Every error it raises has been through :func:`redact_error`.
+        """
         try:
-            content = await response.aread()
-        except httpx.HTTPError as exc:
-            raise self._map(exc, endpoint, model) from exc
-        finally:
-            await response.aclose()
-        if not content.strip():
-            return None, endpoint
-        try:
-            return response.json(), endpoint
-        except ValueError as exc:
-            raise BadResponse(
-                f"{endpoint}{path} did not answer JSON: check that the URL points at an Ollama "
-                "server",
-                endpoint=endpoint,
-                status=response.status_code,
-            ) from exc
+            response, endpoint = await self._open(method, path, body, model, stream=False)
+            try:
+                content = await response.aread()
+            except httpx.HTTPError as exc:
+                raise self._map(exc, endpoint, model) from exc
+            finally:
+                await response.aclose()
+            try:
+                data = response.json() if content.strip() else None
+            except ValueError as exc:
+                raise BadResponse(
+                    f"{endpoint}{path} did not answer JSON: check that the URL points at an "
+                    "Ollama server",
+                    endpoint=endpoint,
+                    status=response.status_code,
+                ) from exc
+            return _parse(partial(parse, data, endpoint), endpoint)
+        except AiError as error:
+            raise redact_error(error, self._secrets) from error.__cause__
 
     async def _stream(
         self,
@@ -428,12 +448,17 @@ class OllamaClient:
         is_final: Callable[[Json], bool],
         changes_models: bool = False,
     ) -> AsyncGenerator[T, None]:
-        """:meth:`_stream`, each object parsed with ``parse(object, endpoint)``."""
+        """:meth:`_stream`, each object parsed with ``parse(object, endpoint)``.
+
+        Every error it raises has been through :func:`redact_error`.
+        """
         stream = self._stream(path, body, model, is_final)
         try:
             async with aclosing(stream):
                 async for obj, endpoint in stream:
                     yield _parse(partial(parse, obj, endpoint), endpoint)
+        except AiError as error:
+            raise redact_error(error, self._secrets) from error.__cause__
         finally:
             if changes_models:
                 self._pool.forget_models()
@@ -459,7 +484,7 @@ class OllamaClient:
     def _map(
         self, cause: ServerError | httpx.HTTPError, endpoint: str, model: str | None
     ) -> AiError:
-        error = map_error(cause, endpoint=endpoint, model=model, secrets=self._secrets)
+        error = map_error(cause, endpoint=endpoint, model=model)
         if isinstance(error, ModelNotFound):
             self._pool.forget_models(endpoint)
         return error
@@ -559,5 +584,9 @@ def _parse(build: Callable[[], T], endpoint: str) -> T:
         ) from exc
 
 
-def _parse_list(data: Any, key: str, parse: Callable[[Any], T], endpoint: str) -> list[T]:
-    return _parse(lambda: [parse(item) for item in data[key] or []], endpoint)
+def _nothing(data: Any, endpoint: str) -> None:
+    """For requests whose answer does not matter."""
+
+
+def _parse_list(key: str, parse: Callable[[Any], T], data: Any, endpoint: str) -> list[T]:
+    return [parse(item) for item in data[key] or []]

@@ -16,7 +16,9 @@
 
 Low-level ``httpx`` exceptions, HTTP error statuses with their ``{"error": ...}`` bodies and
 mid-stream ``{"error": ...}`` lines all go through :func:`map_error`, which callers raise
-``from`` the original exception.
+``from`` the original exception. A server's answer can echo what it was sent (a proxy's error
+page, a malformed line): the client passes every error it raises through
+:func:`redact_error`, so no message carries the API key, a secret header or a URL password.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ __all__ = [
     "ServerBusy",
     "ServerError",
     "map_error",
+    "redact",
+    "redact_error",
 ]
 
 
@@ -160,33 +164,37 @@ _CODE_MODEL_HINT = "codellama:7b-code"
 
 
 def map_error(
-    cause: ServerError | httpx.HTTPError,
-    *,
-    endpoint: str,
-    model: str | None = None,
-    secrets: tuple[str, ...] = (),
+    cause: ServerError | httpx.HTTPError, *, endpoint: str, model: str | None = None
 ) -> AiError:
-    """Translate a server error or an ``httpx`` exception into the :class:`AiError` tree.
-
-    ``secrets`` are removed from any text taken from the server or the exception.
-    """
+    """Translate a server error or an ``httpx`` exception into the :class:`AiError` tree."""
     if isinstance(cause, ServerError):
-        return _from_server(cause, endpoint, model, secrets)
-    return _from_transport(cause, endpoint, secrets)
+        return _from_server(cause, endpoint, model)
+    return _from_transport(cause, endpoint)
 
 
-def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace each non-empty secret in ``text`` by ``***``."""
+# ``scheme://user:password@``: the password goes, the rest of the URL stays readable.
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s/:@]*):[^\s/@]+@", re.IGNORECASE)
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` with each non-empty secret and any URL password replaced by ``***``."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text
+    return _URL_PASSWORD.sub(r"\1:***@", text)
 
 
-def _from_server(
-    error: ServerError, endpoint: str, model: str | None, secrets: tuple[str, ...]
-) -> AiError:
-    text = redact(error.text.strip(), secrets) or "no error message"
+def redact_error(error: AiError, secrets: tuple[str, ...]) -> AiError:
+    """Remove ``secrets`` (and URL passwords) from ``error``'s message and endpoint."""
+    error.message = redact(error.message, secrets)
+    error.args = (error.message,)
+    if error.endpoint is not None:
+        error.endpoint = redact(error.endpoint, secrets)
+    return error
+
+
+def _from_server(error: ServerError, endpoint: str, model: str | None) -> AiError:
+    text = error.text.strip() or "no error message"
     lowered = text.lower()
     status = error.status
     name = model or "?"
@@ -259,8 +267,8 @@ def _from_server(
     )
 
 
-def _from_transport(exc: httpx.HTTPError, endpoint: str, secrets: tuple[str, ...]) -> AiError:
-    detail = redact(str(exc), secrets) or type(exc).__name__
+def _from_transport(exc: httpx.HTTPError, endpoint: str) -> AiError:
+    detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
         return OllamaTimeout(

@@ -21,6 +21,7 @@ from ollama_lsp.ollama import (
     OutOfMemory,
     RequestCancelled,
     ServerBusy,
+    redact,
 )
 from tests.unit.ollama.helpers import HOST, chunk, make_client, ndjson
 
@@ -106,6 +107,49 @@ async def test_secret_in_a_mid_stream_error_is_redacted(api: respx.MockRouter) -
             await client.generate("m", "x")
     assert "hdr-secret" not in caught.value.message
     assert "key=***" in caught.value.message
+
+
+SECRET_KEY, SECRET_HEADER = "sk-live-0123456789", "hdr-0123456789"
+LEAKS = f"Bearer {SECRET_KEY} and X-Api-Key: {SECRET_HEADER}"
+# Each way a server's answer reaches an error message, echoing the request's credentials.
+ECHOES = {
+    "malformed stream line": ("POST", "/api/generate", dict(content=b"bad " + LEAKS.encode())),
+    "mid-stream error line": ("POST", "/api/generate", dict(content=ndjson({"error": LEAKS}))),
+    "error status body": ("POST", "/api/generate", dict(status_code=500, json={"error": LEAKS})),
+    "busy body": ("POST", "/api/generate", dict(status_code=503, text=LEAKS)),
+    "out of memory body": ("POST", "/api/generate", dict(status_code=500, text="oom " + LEAKS)),
+    "not JSON": ("GET", "/api/tags", dict(text="<html>" + LEAKS)),
+    "wrong shape": ("GET", "/api/tags", dict(json={"models": [{"nom": LEAKS}]})),
+    "wrong shape in a stream": (
+        "POST", "/api/generate", dict(content=ndjson({"done": "maybe", "response": {LEAKS: 1}}))
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
+async def test_no_error_path_shows_the_api_key_or_a_secret_header(
+    api: respx.MockRouter, echo: tuple[str, str, dict[str, object]]
+) -> None:
+    method, path, answer = echo
+    api.route(method=method, path=path).respond(**answer)  # type: ignore[arg-type]
+    settings = {"api_key": SECRET_KEY, "headers": {"X-Api-Key": SECRET_HEADER}, "max_retries": 0}
+    async with make_client(**settings) as client:
+        with pytest.raises(AiError) as caught:
+            if path == "/api/tags":
+                await client.list_models()
+            else:
+                await client.generate("m", "x")
+    shown = f"{caught.value.message} {caught.value!s} {caught.value!r} {caught.value.endpoint}"
+    assert SECRET_KEY not in shown and SECRET_HEADER not in shown, shown
+    if "shape" not in caught.value.message and "JSON" not in caught.value.message:
+        assert "***" in shown  # the answer was shown, redacted
+
+
+def test_redact_hides_url_passwords_and_keeps_the_rest_readable() -> None:
+    text = "bad endpoint https://alice:pa55@gpu.example:8443/ollama and http://bob@host"
+    assert redact(text) == (
+        "bad endpoint https://alice:***@gpu.example:8443/ollama and http://bob@host"
+    )
 
 
 async def test_connection_refused_says_how_to_start_ollama(api: respx.MockRouter) -> None:
