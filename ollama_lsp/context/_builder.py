@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from cachetools import LRUCache
 
 from ollama_lsp.context._edits import edit_snippets
 from ollama_lsp.context._exclusion import is_excluded, relative_path
+from ollama_lsp.context._secrets import is_credential_file, redact_secrets
 from ollama_lsp.context._similarity import RankedWindow, SimilarityIndex, identifiers
 from ollama_lsp.context._types import CodeContext, Document, EditedRange, Snippet
 from ollama_lsp.context._window import CHARS_PER_TOKEN, cut_window
@@ -21,7 +23,8 @@ class ContextBuilder:
     ``snippet_ratio`` of the budget is offered to snippets (recently edited ranges first, then
     similar windows of other open documents); what they leave goes to the file itself, split
     ``prefix_ratio`` : ``1 - prefix_ratio`` between prefix and suffix. Documents matching the
-    secrets deny-list or ``exclude_globs`` are never read.
+    secrets deny-list or ``exclude_globs``, and credential files found by their content or
+    language (``_secrets``), are never read; secret values in the rest are redacted.
     """
 
     def __init__(
@@ -55,6 +58,20 @@ class ContextBuilder:
         # Per document, the windows chosen last time: kept while they stay nearly as good, so
         # that moving the cursor does not reshuffle the beginning of the prompt.
         self._last_choice: LRUCache[str, tuple[RankedWindow, ...]] = LRUCache(64)
+        # Whether a document version is a credential file (its whole text is scanned once).
+        self._credential: LRUCache[tuple[str, int, int], bool] = LRUCache(256)
+
+    def is_private(self, document: Document) -> bool:
+        """Never read: excluded by name (deny-list, user globs), or a credential file by its
+        language or content."""
+        if is_excluded(document.uri, self.exclude_globs):
+            return True
+        key = (document.uri, document.version, len(document.text))
+        verdict = self._credential.get(key)
+        if verdict is None:
+            verdict = is_credential_file(document.text, document.language_id)
+            self._credential[key] = verdict
+        return verdict
 
     def build(
         self,
@@ -68,7 +85,7 @@ class ContextBuilder:
         None when the document is excluded. ``open_documents`` may include ``document``
         itself; ``recent_edits`` usually comes from :meth:`EditTracker.recent`.
         """
-        if is_excluded(document.uri, self.exclude_globs):
+        if self.is_private(document):
             return None
         text = document.text
         offset = min(max(0, offset), len(text))
@@ -77,11 +94,7 @@ class ContextBuilder:
 
         # Lines any snippet would only repeat: the largest window the file could get.
         widest = cut_window(text, offset, *self._split(budget), anchor_lines=1)
-        others = [
-            d
-            for d in open_documents
-            if d.uri != document.uri and not is_excluded(d.uri, self.exclude_globs)
-        ]
+        others = [d for d in open_documents if d.uri != document.uri and not self.is_private(d)]
         snippet_budget = int(budget * self.snippet_ratio)
         edited = self._edited_elsewhere(document, recent_edits, widest)
         edits = self._recent_edits(document, others, edited, snippet_budget)
@@ -94,12 +107,12 @@ class ContextBuilder:
             text, offset, *self._split(budget - used), anchor_lines=self.anchor_lines
         )
         return CodeContext(
-            prefix=text[start:offset],
-            suffix=text[offset:end],
+            prefix=redact_secrets(text[start:offset]),
+            suffix=redact_secrets(text[offset:end]),
             language_id=document.language_id,
             path=path,
-            snippets=snippets,
-            recent_edits=edits,
+            snippets=_redacted(snippets),
+            recent_edits=_redacted(edits),
         )
 
     def _split(self, chars: int) -> tuple[int, int]:
@@ -200,6 +213,10 @@ class ContextBuilder:
             : self.query_lines // 4
         ]
         return identifiers("\n".join(above + below))
+
+
+def _redacted(snippets: tuple[Snippet, ...]) -> tuple[Snippet, ...]:
+    return tuple(replace(s, text=redact_secrets(s.text)) for s in snippets)
 
 
 def _cost(snippet: Snippet | RankedWindow) -> int:

@@ -157,6 +157,27 @@ async def test_a_dotenv_file_never_reaches_a_prompt(
         assert "sk-very-secret-value" not in str(request.body)
 
 
+async def test_credentials_found_by_content_or_language_never_reach_a_prompt(
+    client: LanguageClient, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.reply("client.chat()")
+    await initialize(client, init_options=settings_for(fake_ollama.url))
+    key = "sk-proj-abcdefghij0123456789ABCDEFGHIJklm"
+    key_file = '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----x"}'
+    open_document(client, "file:///project/deploy/key.json", key_file, "json")
+    open_document(client, "untitled:Untitled-1", "DB_PASSWORD=pw-0123456789abc\n", "dotenv")
+    code = f'import openai\nclient = openai.OpenAI(api_key="{key}")\nclient\n'
+    open_document(client, "file:///project/ask.py", code)
+
+    assert await inline(client, "file:///project/deploy/key.json", 0, 10) is None
+    assert await inline(client, "untitled:Untitled-1", 1, 0) is None
+    assert await inline(client, "file:///project/ask.py", 2, 6) == "client.chat()"
+    sent = " ".join(str(r.body) for r in fake_ollama.requests)
+    for secret in (key, "private_key", "pw-0123456789abc"):
+        assert secret not in sent
+    assert 'api_key="<redacted>"' in generations(fake_ollama)[-1].prompt
+
+
 async def test_a_manual_request_reports_work_done_progress(
     client: LanguageClient, fake_ollama: FakeOllama
 ) -> None:
