@@ -14,9 +14,11 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
+from ollama_lsp.ollama._auth import WITHHELD_ADVICE, client_auth
 from ollama_lsp.ollama._endpoints import EndpointPool
 from ollama_lsp.ollama._errors import (
     AiError,
+    AuthenticationFailed,
     BadResponse,
     ModelNotFound,
     OllamaTimeout,
@@ -71,8 +73,12 @@ class OllamaClient:
         self.settings = settings if settings is not None else ClientSettings.from_env()
         s = self.settings
         verify = s.ssl_verify()
+        headers, auth = client_auth(s)
+        for endpoint in s.withheld_from:
+            log.warning(WITHHELD_ADVICE.format(endpoint=endpoint))
         self._http = httpx.AsyncClient(
-            headers=s.request_headers,
+            headers=headers,
+            auth=auth,
             verify=verify,
             timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
             follow_redirects=True,
@@ -485,6 +491,9 @@ class OllamaClient:
         self, cause: ServerError | httpx.HTTPError, endpoint: str, model: str | None
     ) -> AiError:
         error = map_error(cause, endpoint=endpoint, model=model)
+        if isinstance(error, AuthenticationFailed) and endpoint in self.settings.withheld_from:
+            advice = WITHHELD_ADVICE.format(endpoint=endpoint)
+            error = AuthenticationFailed(advice, endpoint=endpoint, status=error.status)
         if isinstance(error, ModelNotFound):
             self._pool.forget_models(endpoint)
         return error

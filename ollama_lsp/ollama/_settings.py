@@ -52,6 +52,17 @@ def parse_host(host: str | None) -> str:
     return f"{scheme}://{hostname}:{port}"
 
 
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _is_secret_header(name: str) -> bool:
     lowered = name.lower()
     return any(hint in lowered for hint in _SECRET_HEADER_HINTS)
@@ -63,7 +74,9 @@ class ClientSettings:
 
     ``endpoints`` are tried in order (each normalised with :func:`parse_host`). ``api_key`` is
     sent as ``Authorization: Bearer`` unless ``headers`` already has an ``Authorization``; it and
-    secret-looking headers never appear in ``repr`` or error messages. Timeouts are in seconds:
+    secret-looking headers never appear in ``repr`` or error messages, and they are sent only
+    over HTTPS or to this machine, unless ``allow_insecure_auth`` (plain HTTP to another host
+    would show them to everyone on the way). Timeouts are in seconds:
     ``connect_timeout`` to open a connection, ``first_token_timeout`` from sending a streaming
     request to its first line (this includes loading the model), ``read_timeout`` between two
     reads after that and for the whole body of short requests. ``max_retries`` bounds the
@@ -81,6 +94,7 @@ class ClientSettings:
     first_token_timeout: float = 60.0
     max_retries: int = 2
     retry_backoff: float = 0.25
+    allow_insecure_auth: bool = False
 
     def __post_init__(self) -> None:
         endpoints = tuple(dict.fromkeys(parse_host(e) for e in self.endpoints))
@@ -116,11 +130,29 @@ class ClientSettings:
 
     @property
     def request_headers(self) -> dict[str, str]:
-        """Headers sent with every request, including the bearer token."""
-        headers = {"accept": "application/json", **self.headers}
+        """Headers sent with every request: all but the credentials."""
+        headers = {k: v for k, v in self.headers.items() if not _is_secret_header(k)}
+        return {"accept": "application/json", **headers}
+
+    @property
+    def credential_headers(self) -> dict[str, str]:
+        """The bearer token and secret headers: sent only where :meth:`may_send_credentials`."""
+        headers = {k: v for k, v in self.headers.items() if _is_secret_header(k)}
         if self.api_key and "authorization" not in headers:
             headers["authorization"] = f"Bearer {self.api_key}"
         return headers
+
+    def may_send_credentials(self, url: str) -> bool:
+        """HTTPS, this machine, or the user's explicit choice (``allow_insecure_auth``)."""
+        split = urllib.parse.urlsplit(url)
+        return self.allow_insecure_auth or split.scheme == "https" or _is_loopback(split.hostname)
+
+    @property
+    def withheld_from(self) -> tuple[str, ...]:
+        """Endpoints the credentials are not sent to (plain HTTP to another machine)."""
+        if not self.credential_headers:
+            return ()
+        return tuple(e for e in self.endpoints if not self.may_send_credentials(e))
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -151,5 +183,6 @@ class ClientSettings:
             f"ca_bundle={self.ca_bundle!r}, connect_timeout={self.connect_timeout!r}, "
             f"read_timeout={self.read_timeout!r}, "
             f"first_token_timeout={self.first_token_timeout!r}, "
-            f"max_retries={self.max_retries!r}, retry_backoff={self.retry_backoff!r})"
+            f"max_retries={self.max_retries!r}, retry_backoff={self.retry_backoff!r}, "
+            f"allow_insecure_auth={self.allow_insecure_auth!r})"
         )

@@ -10,6 +10,7 @@ import pytest
 import respx
 
 from ollama_lsp.ollama import (
+    AuthenticationFailed,
     ChatMessage,
     ModelDetails,
     OllamaClient,
@@ -263,6 +264,47 @@ async def test_bearer_token_and_extra_headers_are_sent(api: respx.MockRouter) ->
     headers = route.calls.last.request.headers
     assert headers["authorization"] == "Bearer tok-1"
     assert headers["x-team"] == "blue"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "allow", "sent"),
+    [
+        ("http://10.0.0.5:11434", False, False),
+        ("http://gpu.example:11434", False, False),
+        ("http://10.0.0.5:11434", True, True),
+        ("https://gpu.example:443", False, True),
+        ("http://localhost:11434", False, True),
+        ("http://127.0.0.2:11434", False, True),
+        ("http://[::1]:11434", False, True),
+    ],
+)
+async def test_credentials_go_only_over_https_or_to_this_machine(
+    endpoint: str, allow: bool, sent: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    with respx.mock(base_url=endpoint) as server:
+        route = server.get("/api/version").respond(json={"version": "1"})
+        secret = {"X-Api-Key": "hdr-1", "X-Team": "blue"}
+        async with make_client(
+            endpoint, api_key="tok-1", headers=secret, allow_insecure_auth=allow
+        ) as client:
+            await client.version()
+    headers = route.calls.last.request.headers
+    assert ("authorization" in headers, "x-api-key" in headers) == (sent, sent)
+    assert headers["x-team"] == "blue"
+    warned = "the API key was not sent" in caplog.text
+    assert warned == (not sent)
+
+
+async def test_a_proxy_refusing_the_withheld_key_says_why() -> None:
+    with respx.mock(base_url="http://10.0.0.5:11434") as server:
+        server.get("/api/tags").respond(401, text="Unauthorized")
+        async with make_client("http://10.0.0.5:11434", api_key="tok-1", max_retries=0) as client:
+            with pytest.raises(AuthenticationFailed) as caught:
+                await client.list_models()
+    assert caught.value.message.startswith(
+        "the API key was not sent: http://10.0.0.5:11434 is plain HTTP to another machine"
+    )
+    assert "ollama.allowInsecureAuth" in caught.value.message
 
 
 async def test_path_prefix_is_kept() -> None:

@@ -52,7 +52,7 @@ def test_from_env_reads_host_and_api_key() -> None:
     settings = ClientSettings.from_env({"OLLAMA_HOST": ":9999", "OLLAMA_API_KEY": "k-123"})
     assert settings.endpoints == ("http://127.0.0.1:9999",)
     assert settings.api_key == "k-123"
-    assert settings.request_headers["authorization"] == "Bearer k-123"
+    assert settings.credential_headers["authorization"] == "Bearer k-123"
 
 
 def test_from_env_defaults_and_overrides() -> None:
@@ -62,7 +62,7 @@ def test_from_env_defaults_and_overrides() -> None:
     assert settings.endpoints == ("http://a:1", "http://b:2")
     assert settings.max_retries == 5
     assert settings.api_key is None
-    assert "authorization" not in settings.request_headers
+    assert "authorization" not in settings.credential_headers
     assert ClientSettings.from_env({}).endpoints == (DEFAULT_HOST,)
 
 
@@ -73,7 +73,8 @@ def test_from_env_rejects_unknown_settings() -> None:
 
 def test_explicit_authorization_header_wins_over_api_key() -> None:
     settings = ClientSettings(api_key="key", headers={"Authorization": "Basic abc"})
-    assert settings.request_headers["authorization"] == "Basic abc"
+    assert settings.credential_headers["authorization"] == "Basic abc"
+    assert "authorization" not in settings.request_headers
 
 
 def test_repr_hides_api_key_and_secret_headers() -> None:
