@@ -56,7 +56,15 @@ from .recommend import (
     check_fit,
     recommend,
 )
-from .tags import TagParts, library_tag, normalize_name, split_tag, verify_tag, with_level
+from .tags import (
+    TagParts,
+    installed_as,
+    library_tag,
+    normalize_name,
+    split_tag,
+    verify_tag,
+    with_level,
+)
 
 __all__ = [
     "ARCHITECTURES",
@@ -109,6 +117,7 @@ __all__ = [
     "format_bytes",
     "format_parameter_count",
     "get_level",
+    "installed_as",
     "library_tag",
     "normalize_name",
     "parse_level",

@@ -51,6 +51,22 @@ async def test_list_models_reports_local_models_and_the_catalog(
     }
 
 
+async def test_the_catalog_leaves_out_models_installed_under_another_tag(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        result = await execute(client, "ollama.listModels")
+    assert "qwen2.5-coder:1.5b-base" in {m["name"] for m in result["models"]}
+    catalog = {c["name"]: c for c in result["catalog"]}
+    # the same weights as the installed qwen2.5-coder:1.5b-base, at its level
+    assert "qwen2.5-coder:1.5b-base-q4_K_M" not in catalog
+    assert "qwen2.5-coder:1.5b-base-q8_0" in catalog
+    assert catalog["qwen2.5-coder:1.5b-base-q8_0"]["parameterSize"] == "1.5B"
+    capabilities = {m["name"]: m["capabilities"] for m in result["models"]}
+    assert capabilities["nomic-embed-text:latest"] == ["embedding"]
+    assert "insert" in capabilities["qwen2.5-coder:1.5b-base"]
+
+
 def progress_begins(client: LanguageClient) -> list[types.WorkDoneProgressBegin]:
     return [
         reports[0]
