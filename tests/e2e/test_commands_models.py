@@ -107,6 +107,22 @@ async def test_switch_preloads_so_the_next_completion_has_no_cold_load(
     assert status["roles"]["completion"] == "codellama:7b-code"
 
 
+async def test_switch_tells_the_load_time_once_and_rounded(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.configure(load_seconds=1.2)
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        result = await execute(
+            client, "ollama.switchModel", {"model": "starcoder2:3b", "role": "completion"}
+        )
+        told = await wait_for_message(client, "model is now")
+    assert isinstance(result["loadMs"], int) and result["loadMs"] >= 1200
+    assert re.fullmatch(
+        r"The completion model is now starcoder2:3b \(loaded in \d+\.\d s\)\.", told
+    ), told
+    assert sum("model is now" in m.message for m in client.messages) == 1
+
+
 async def test_switch_survives_a_settings_reload_until_the_user_sets_the_model(
     tmp_path: Path, fake_ollama: FakeOllama
 ) -> None:

@@ -116,6 +116,11 @@ def _fits(tag: str, details: ModelDetails, size: int, hardware: Hardware, num_ct
         return None
 
 
+def _duration(ms: float) -> str:
+    """`850 ms`, `3.0 s`: as precise as a person reads a load time."""
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
 def _role(args: Args) -> Role:
     role = args.get("role", "completion")
     if role not in ROLES:
@@ -305,7 +310,7 @@ def register(server: OllamaLanguageServer) -> None:
             loaded = await client.load(model, keep_alive=ls.settings.keep_alive)
         wall_ms = (time.monotonic() - started) * 1000
         load_ns = loaded.metrics.load_duration if loaded.metrics is not None else None
-        load_ms = round(load_ns / 1e6 if load_ns else wall_ms, 1)
+        load_ms = round(load_ns / 1e6 if load_ns else wall_ms)
         overrides.set(role, model, overrides.user_value(role, ls.settings))
         await ls.apply_settings(ls.settings)
         other = [r for r in ROLES if r != role and role_model(ls.settings, r) == previous]
@@ -314,7 +319,7 @@ def register(server: OllamaLanguageServer) -> None:
                 await client.unload(previous)
             except AiError as error:
                 log.info("could not unload %s: %s", previous, error.message)
-        ls.status.show(f"The {role} model is now {model} (loaded in {load_ms:.0f} ms).")
+        ls.status.show(f"The {role} model is now {model} (loaded in {_duration(load_ms)}).")
         return {"model": model, "role": role, "loadMs": load_ms}
 
     for name, handler in (
