@@ -15,6 +15,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
 
+from ollama_lsp.models import normalize_name
 from ollama_lsp.server.commands import (
     Args,
     client_of,
@@ -23,6 +24,7 @@ from ollama_lsp.server.commands import (
     required_str,
 )
 from ollama_lsp.server.downloads import DownloadQueue, PullOutcome, PullUpdate, describe_update
+from ollama_lsp.server.features.backend import warm_up
 from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_token
 from ollama_lsp.server.settings import Settings
 from ollama_lsp.store import DownloadStatus
@@ -64,6 +66,7 @@ async def pull_model(ls: OllamaLanguageServer, model: str) -> PullOutcome:
     if outcome.status is DownloadStatus.DONE:
         verified = ", sha256 digest verified" if outcome.verified else ""
         ls.status.show(f"Pulled {model} in {outcome.seconds:.0f} s{verified}.")
+        _resume_completion(ls, model)
     elif outcome.status is DownloadStatus.CANCELLED:
         ls.status.show(
             f"Pull of {model} cancelled; pulling it again resumes from "
@@ -76,6 +79,13 @@ async def pull_model(ls: OllamaLanguageServer, model: str) -> PullOutcome:
             message += f" Pulling it again resumes from {_percent(outcome)} downloaded."
         raise JsonRpcInternalError(message)
     return outcome
+
+
+def _resume_completion(ls: OllamaLanguageServer, model: str) -> None:
+    """The completion model was missing and is now pulled: load it, out of ``error``."""
+    completion = ls.settings.completion.model
+    if ls.status.current.state == "error" and normalize_name(model) == normalize_name(completion):
+        ls.spawn(warm_up(ls, client_of(ls), ls.settings), "load the pulled completion model")
 
 
 def _percent(outcome: PullOutcome) -> str:
