@@ -259,7 +259,7 @@ def test_screenshots_for_the_docs(
     try:
         seen = drive(
             "shots", url, file="calc.py", completionModel=MODEL, theme=theme,
-            shotsDir=str(target.resolve()), models=[MODEL, "codellama:7b-code"],
+            shotsDir=str(target.resolve()),
         )  # fmt: skip
     finally:
         write_settings(workspace.parent, fake_ollama_shared.url, MODEL)

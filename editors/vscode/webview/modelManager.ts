@@ -330,6 +330,7 @@ function renderComparison(details: ShowModelResult[]): void {
   });
   table.replaceChildren(el('thead', {}, head), el('tbody', {}, ...body));
   $('comparison-box').hidden = false;
+  $('comparison-box').scrollIntoView({ block: 'nearest' });
 }
 
 function showError(message: string): void {

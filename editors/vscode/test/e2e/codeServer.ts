@@ -326,8 +326,7 @@ async function shots(page: Page, args: Args): Promise<Record<string, unknown>> {
   const name = (what: string) => `${dir}/vscode-${what}-${args.theme ?? 'dark'}.png`;
   await openWorkbench(page, args);
   await openFile(page, args.file);
-  const manager = await openManager(page);
-  if (args.models) await compare(manager, args.models);
+  await openManager(page);
   await page.waitForTimeout(500);
   await page.screenshot({ path: name('model-manager') });
   await page.keyboard.press('Control+W');
