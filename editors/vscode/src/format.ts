@@ -166,7 +166,7 @@ export function pullPickGroups(result: ListModelsResult): PickGroup[] {
       return {
         label: `$(star-full) ${r.model}`,
         description: item?.description ?? '',
-        detail: `for ${r.role}: ${r.reason}`,
+        detail: r.reason, // it begins with the role: "completion: ..."
         model: r.model,
       };
     });

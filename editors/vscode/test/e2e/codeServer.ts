@@ -91,6 +91,13 @@ async function webview(page: Page, selector: string): Promise<Frame> {
   }
 }
 
+/** Type into the open quick pick's filter once its rows have loaded, and wait for a row with `text`. */
+async function filterQuickPick(page: Page, text: string): Promise<void> {
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: TIMEOUT });
+  await page.locator('.quick-input-widget input').fill(text);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor();
+}
+
 /** Open the quick input with `key`, type `text` and accept the row that shows it. */
 async function quickPick(page: Page, key: string, text: string): Promise<void> {
   await page.keyboard.press(key);
@@ -147,9 +154,7 @@ async function pull(page: Page, args: Args): Promise<Record<string, unknown>> {
   await openWorkbench(page, args);
   await runCommand(page, 'Ollama: Pull Model');
   // The list is virtualised: once the catalog has loaded, filter to the model, then pick it.
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: TIMEOUT });
-  await page.keyboard.type(model);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: model }).first().waitFor();
+  await filterQuickPick(page, model);
   await page.keyboard.press('Enter');
   // Watch the notifications until the pull is reported done, keeping what the user saw.
   const seen = await watchToasts(page, (all) => all.some((t) => t.text.toLowerCase().includes(`pulled ${model}`) || t.text.includes('failed')));
@@ -220,12 +225,10 @@ async function switchModel(page: Page, args: Args): Promise<Record<string, unkno
   const model = args.model ?? '';
   await openWorkbench(page, args);
   await runCommand(page, 'Ollama: Select Model');
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: TIMEOUT });
-  await page.keyboard.type(model);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: model }).first().waitFor();
+  await filterQuickPick(page, model);
   await page.keyboard.press('Enter');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'completion' }).first().waitFor();
-  await page.keyboard.type('completion');
+  await page.locator('.quick-input-title', { hasText: `Use ${model} for` }).waitFor();
+  await filterQuickPick(page, 'completion');
   await page.keyboard.press('Enter');
   const seen = await watchToasts(page, (all) => all.some((t) => t.text.includes('model is now')), 2000);
   return { seen };
@@ -329,8 +332,7 @@ async function shots(page: Page, args: Args): Promise<Record<string, unknown>> {
   await openManager(page);
   await page.waitForTimeout(500);
   await page.screenshot({ path: name('model-manager') });
-  await page.keyboard.press('Control+W');
-  await openFile(page, args.file);
+  await page.click(`.tab[aria-label*="${args.file}"]`);
   await page.click(STATUS_ITEM);
   await quickPickRows(page);
   await page.screenshot({ path: name('status-menu') });
