@@ -27,13 +27,9 @@ from typing import Any, Literal, Protocol
 
 from ollama_lsp.completion.cache import Anchor, SuggestionCache
 from ollama_lsp.completion.debounce import AdaptiveDebounce
-from ollama_lsp.completion.postprocess import (
-    is_multiline_position,
-    make_stop_predicate,
-    postprocess,
-)
+from ollama_lsp.completion.postprocess import Shape, make_stop_predicate, postprocess, shape_for
+from ollama_lsp.completion.shape import num_predict
 from ollama_lsp.context import (
-    CodeContext,
     ContextBuilder,
     Document,
     EditTracker,
@@ -374,9 +370,9 @@ class CompletionPipeline:
             )
             if context is None:
                 return ""
-            multiline = self._multiline(context)
+            shape = shape_for(context, settings.multiline)
             prompt = build_prompt(model, context, capabilities.fim)
-            stop_early = make_stop_predicate(context, multiline=multiline)
+            stop_early = make_stop_predicate(context, shape)
 
             def should_stop(text: str) -> bool:
                 gen.partial = text
@@ -385,7 +381,7 @@ class CompletionPipeline:
             result: CompletionResult = await provider.complete_code(
                 prompt,
                 model=model,
-                options=self._options(multiline),
+                options=self._options(shape),
                 should_stop=should_stop,
             )
             if self.observer:
@@ -399,7 +395,7 @@ class CompletionPipeline:
                     metrics.eval_count,
                     (metrics.load_duration or 0) / 1e6,
                 )
-            text = postprocess(result.text, context, multiline=multiline)
+            text = postprocess(result.text, context, shape)
             self.cache.put(gen.uri, gen.anchor, text)
             return text
         except AiError as exc:
@@ -433,17 +429,11 @@ class CompletionPipeline:
             self._builders = {budget: builder}
         return builder
 
-    def _multiline(self, context: CodeContext) -> bool:
-        mode = self.settings.multiline
-        if mode != "auto":
-            return mode == "always"
-        return is_multiline_position(context)
-
-    def _options(self, multiline: bool) -> dict[str, Any]:
+    def _options(self, shape: Shape) -> dict[str, Any]:
         s = self.settings
         return {
             "num_ctx": s.num_ctx,  # constant: a different value makes Ollama reload the model
-            "num_predict": s.max_tokens if multiline else min(s.max_tokens, 64),
+            "num_predict": num_predict(shape, s.max_tokens),
             "temperature": s.temperature,
         }
 
