@@ -96,7 +96,7 @@ def _statements(
     *,
     seen: bool = False,
 ) -> Cut:
-    blank = compound = deeper = False
+    blank = deeper = False  # deeper: this group of statements holds a compound one
     headers = 0  # blocks opened at this level and not closed yet
     for i in range(start, len(lines)):
         line = context.line_prefix + lines[0] if i == 0 else lines[i]
@@ -115,14 +115,15 @@ def _statements(
             headers -= not opens_block(line, syntax)
         elif indent == level and opens_block(line, syntax):
             headers += 1
-        if indent == level and seen:
-            compound, deeper = deeper, False
-            if syntax.section.match(text):
+        if indent == level and seen and blank:
+            if syntax.section.match(text) or (
+                (level == 0 or deeper) and not syntax.continuation.match(text)
+            ):
                 return list(lines[:i]), True
-            if blank and (level == 0 or compound) and not syntax.continuation.match(text):
-                return list(lines[:i]), True
-        elif indent > level:
-            deeper = True
+            deeper = False
+        elif indent == level and seen and syntax.section.match(text):
+            return list(lines[:i]), True
+        deeper = deeper or indent > level
         if indent == level and syntax.statement_end and _ends_statement(text, syntax):
             return list(lines[: i + 1]), True
         seen, blank = True, False

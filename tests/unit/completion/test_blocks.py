@@ -39,6 +39,9 @@ def block(document: str, language: str, text: str) -> tuple[str, bool]:
         # After a blank line, a new statement ends them once a compound one is complete...
         ("class A:\n    |\n", "python", "def a(self):\n        pass\n\n    def b(self):",
          "def a(self):\n        pass\n"),
+        # ... also when it ended with its closer at that level (an Allman method).
+        ("class P\n{\n    |\n}", "csharp", "P(int a)\n    {\n        x = a;\n    }\n\n    int M()",
+         "P(int a)\n    {\n        x = a;\n    }\n"),
         # At the top level a blank line ends a paragraph.
         ("|\n", "markdown", "- a\n- b\n\n## Next", "- a\n- b\n"),
         ("|\n", "sql", "SELECT 1\nFROM t;\n\nSELECT 2;", "SELECT 1\nFROM t;"),
