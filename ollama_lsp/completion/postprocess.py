@@ -36,9 +36,15 @@ def shape_for(context: CodeContext, setting: str = "auto") -> Shape:
     return shape_at(context, _syntax(context))
 
 
-def postprocess(raw: str, context: CodeContext, shape: Shape) -> str:
-    """The part of ``raw`` worth inserting at the cursor of ``context``; ``""`` if none is."""
-    text, _ = _suggestion(raw, context, _syntax(context), shape, complete=True)
+def postprocess(raw: str, context: CodeContext, shape: Shape, *, truncated: bool = False) -> str:
+    """The part of ``raw`` worth inserting at the cursor of ``context``; ``""`` if none is.
+
+    ``truncated``: the generation ran out of tokens (``num_predict``), so a block that was
+    not cut before the end loses its last line, written only in part.
+    """
+    text, final = _suggestion(raw, context, _syntax(context), shape, complete=True)
+    if truncated and not final and "\n" in text.strip("\n"):
+        text = text[: text.rstrip("\n").rfind("\n")]
     text = tidy_end(text, context)
     return "" if not text.strip() or repeats_neighbour(text, context) else text
 

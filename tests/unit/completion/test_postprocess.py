@@ -127,6 +127,22 @@ def test_postprocess(document: str, language: str, shape: Shape, raw: str, expec
     assert postprocess(raw, at(document, language), shape) == expected
 
 
+def test_a_block_cut_by_the_budget_loses_its_unfinished_line() -> None:
+    context = at("def f(xs)|\n")
+    raw = ":\n    total = 0\n    for x in xs:\n        total += x * wei"
+    assert postprocess(raw, context, EITHER, truncated=True) == (
+        ":\n    total = 0\n    for x in xs:"
+    )
+    assert postprocess(raw, context, EITHER) == raw  # it ended there by itself
+    # A block that was complete before the budget ran out keeps all its lines.
+    context = at("if (x) {|\n")
+    assert postprocess("\n  a();\n}\nb(", context, BLOCK, truncated=True) == "\n  a();\n}"
+    # One line is better shown in part than not at all.
+    assert postprocess("compute(a, b, c", at("x = |\n"), EITHER, truncated=True) == (
+        "compute(a, b, c"
+    )
+
+
 @pytest.mark.parametrize(
     ("setting", "document", "shape"),
     [
