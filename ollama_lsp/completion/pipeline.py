@@ -378,11 +378,9 @@ class CompletionPipeline:
                 gen.partial = text
                 return stop_early(text)
 
+            options = self._options(shape)
             result: CompletionResult = await provider.complete_code(
-                prompt,
-                model=model,
-                options=self._options(shape),
-                should_stop=should_stop,
+                prompt, model=model, options=options, should_stop=should_stop
             )
             if self.observer:
                 self.observer.succeeded()
@@ -395,7 +393,9 @@ class CompletionPipeline:
                     metrics.eval_count,
                     (metrics.load_duration or 0) / 1e6,
                 )
-            text = postprocess(result.text, context, shape)
+            spent = metrics.eval_count if metrics is not None else None
+            truncated = not result.stopped_early and (spent or 0) >= options["num_predict"]
+            text = postprocess(result.text, context, shape, truncated=truncated)
             self.cache.put(gen.uri, gen.anchor, text)
             return text
         except AiError as exc:
