@@ -4,7 +4,9 @@ One TOML file per language under ``corpus/``. The file names the language and a 
 each ``[[case]]`` has a ``name``, a ``class`` (see :data:`CLASSES`), the ``document`` with
 :data:`CURSOR` where the cursor is, the model's raw ``output`` and the ``expected`` suggestion
 (``''``: nothing should be shown). A case may set its own ``path``, ``model`` (the model the
-output is typical of; its family's stop tokens then apply, as Ollama applies them) and ``note``.
+output is typical of; its family's stop tokens then apply, as Ollama applies them),
+``truncated`` (the model ran out of tokens there: the emulator ends the generation as one cut
+by ``num_predict``) and ``note``.
 Literal strings (``'''...'''``) keep code as it is: no escapes, tabs allowed.
 """
 
@@ -47,6 +49,7 @@ class Case:
     output: str
     expected: str
     model: str = DEFAULT_MODEL
+    truncated: bool = False
     note: str = ""
 
     @property
@@ -85,6 +88,7 @@ def load_corpus(files: Iterable[Path] | None = None) -> list[Case]:
                     output=raw["output"],
                     expected=raw["expected"],
                     model=raw.get("model", DEFAULT_MODEL),
+                    truncated=raw.get("truncated", False),
                     note=raw.get("note", ""),
                 )
             )
