@@ -1,7 +1,7 @@
 """The quality corpus: documents with a cursor, what a model wrote there, what to show.
 
-One TOML file per language under ``corpus/``. The file names the language and a default path;
-each ``[[case]]`` has a ``name``, a ``class`` (see :data:`CLASSES`), the ``document`` with
+One TOML file per language under ``corpus/``. The file names the language and a default path
+(a case may name its own); each ``[[case]]`` has a ``name``, a ``class`` (see :data:`CLASSES`), the ``document`` with
 :data:`CURSOR` where the cursor is, the model's raw ``output`` and the ``expected`` suggestion
 (``''``: nothing should be shown). A case may set its own ``path``, ``model`` (the model the
 output is typical of; its family's stop tokens then apply, as Ollama applies them),
@@ -69,9 +69,14 @@ def load_corpus(files: Iterable[Path] | None = None) -> list[Case]:
     cases: list[Case] = []
     for file in sorted(files if files is not None else CORPUS.glob("*.toml")):
         data = tomllib.loads(file.read_text(encoding="utf-8"))
-        language, default_path = data["language"], data["path"]
         for raw in data["case"]:
             where = f"{file.name}: {raw.get('name')!r}"
+            language, path = (
+                raw.get("language", data.get("language")),
+                raw.get("path", data.get("path")),
+            )
+            if not language or not path:
+                raise ValueError(f"{where}: no language or path (per file or per case)")
             if raw["class"] not in CLASSES:
                 raise ValueError(f"{where}: unknown class {raw['class']!r}")
             if raw["document"].count(CURSOR) != 1:
@@ -80,9 +85,9 @@ def load_corpus(files: Iterable[Path] | None = None) -> list[Case]:
             cases.append(
                 Case(
                     name=raw["name"],
-                    language=raw.get("language", language),
+                    language=language,
                     klass=raw["class"],
-                    path=raw.get("path", default_path),
+                    path=path,
                     prefix=prefix,
                     suffix=suffix,
                     output=raw["output"],
