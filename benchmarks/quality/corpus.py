@@ -1,13 +1,13 @@
 """The quality corpus: documents with a cursor, what a model wrote there, what to show.
 
-One TOML file per language under ``corpus/``. The file names the language and a default path
-(a case may name its own); each ``[[case]]`` has a ``name``, a ``class`` (see :data:`CLASSES`), the ``document`` with
+One TOML file per language under ``corpus/``, naming the language and a default path. Each
+``[[case]]`` has a ``name``, a ``class`` (see :data:`CLASSES`), the ``document`` with
 :data:`CURSOR` where the cursor is, the model's raw ``output`` and the ``expected`` suggestion
-(``''``: nothing should be shown). A case may set its own ``path``, ``model`` (the model the
-output is typical of; its family's stop tokens then apply, as Ollama applies them),
-``truncated`` (the model ran out of tokens there: the emulator ends the generation as one cut
-by ``num_predict``) and ``note``.
-Literal strings (``'''...'''``) keep code as it is: no escapes, tabs allowed.
+(``''``: nothing should be shown). A case may set its own ``language`` and ``path``, ``model``
+(the model the output is typical of; its family's stop tokens then apply, as Ollama applies
+them), ``truncated`` (the model ran out of tokens there: the emulator ends the generation as one
+cut by ``num_predict``) and ``note``. Literal strings (``'''...'''``) keep code as it is: no
+escapes, tabs allowed.
 """
 
 from __future__ import annotations
