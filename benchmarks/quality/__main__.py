@@ -62,8 +62,11 @@ async def run_cases(cases: Sequence[Case]) -> list[Result]:
                 for index, case in enumerate(group):
                     fake.clear_rules()
                     fake.reply(case.output, exhausts_budget=case.truncated)
-                    name = case.path.rsplit("/", 1)[-1]
-                    uri = f"file:///project/{case.language}/{index}/{name}"
+                    # A name of its own: the model sees it, so two cases with the same
+                    # document never share the server's response cache.
+                    stem, dot, extension = case.path.rsplit("/", 1)[-1].rpartition(".")
+                    name = f"{stem}-{index}{dot}{extension}" if dot else f"{extension}-{index}"
+                    uri = f"file:///project/{case.language}/{name}"
                     session.open(uri, case.text, case.language)
                     line, character = case.position
                     got = await session.inline(uri, line, character)

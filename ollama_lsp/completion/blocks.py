@@ -29,13 +29,11 @@ __all__ = ["cut_block", "cut_line"]
 Cut = tuple[list[str], bool]  # the lines kept, and whether later text can no longer matter
 
 
-def cut_line(lines: Sequence[str], context: CodeContext, *, next_line_ok: bool) -> Cut:
-    """One line of new text: the rest of the cursor's line, or (where nothing follows the
-    cursor) the first non-blank line below it, with the blank lines before it."""
+def cut_line(lines: Sequence[str]) -> Cut:
+    """One line of new text: the rest of the cursor's line, or the first non-blank line below
+    it with the blank lines before it."""
     if lines[0].strip():
         return [lines[0]], len(lines) > 1
-    if not next_line_ok:
-        return [""], len(lines) > 1
     for k in range(1, len(lines)):
         if lines[k].strip():
             return list(lines[: k + 1]), len(lines) > k + 1
@@ -51,8 +49,10 @@ def cut_block(lines: Sequence[str], context: CodeContext, syntax: Syntax) -> Cut
     if not before.strip():
         level = indent_of(before + lines[0]) if first == 0 else indent_of(lines[first])
         return _statements(lines, first, level, context, syntax)
+    if opens_block(before, syntax):  # the cursor's line is the header, whatever follows
+        return _body(lines, 1, before, context, syntax)
     header = before + lines[0]
-    if opens_block(header, syntax) or (first > 0 and opens_block(before, syntax)):
+    if opens_block(header, syntax):
         return _body(lines, 1, header, context, syntax)
     if first > 0:  # starts on the next line: that line may be the header (``{`` in K&R C)
         if opens_block(lines[first], syntax):

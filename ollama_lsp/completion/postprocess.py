@@ -19,7 +19,7 @@ from ollama_lsp.completion.join import cut_closers, strip_leading_space, tidy_en
 from ollama_lsp.completion.junk import SPECIAL, cut_special, strip_fences
 from ollama_lsp.completion.reasoning import strip_reasoning
 from ollama_lsp.completion.repeats import cut_repeats, repeats_neighbour
-from ollama_lsp.completion.shape import Shape, keeps_block, shape_at
+from ollama_lsp.completion.shape import Shape, keeps_block, shape_at, unfinished
 from ollama_lsp.completion.syntax import Syntax, syntax_for
 from ollama_lsp.context import CodeContext
 
@@ -43,7 +43,7 @@ def postprocess(raw: str, context: CodeContext, shape: Shape, *, truncated: bool
     not cut before the end loses its last line, written only in part.
     """
     text, final = _suggestion(raw, context, _syntax(context), shape, complete=True)
-    if truncated and not final and "\n" in text.strip("\n"):
+    if truncated and not final and "\n" in text.strip("\n") and not text.endswith("\n"):
         text = text[: text.rstrip("\n").rfind("\n")]
     text = tidy_end(text, context)
     return "" if not text.strip() or repeats_neighbour(text, context) else text
@@ -69,6 +69,12 @@ def make_stop_predicate(context: CodeContext, shape: Shape) -> Callable[[str], b
     return should_stop
 
 
+def _may_start_below(context: CodeContext, syntax: Syntax) -> bool:
+    """Whether a one-line suggestion may start on the next line: nothing follows the cursor
+    and its line is finished."""
+    return not context.line_suffix.strip() and not unfinished(context.line_prefix, syntax)
+
+
 def _syntax(context: CodeContext) -> Syntax:
     return syntax_for(context.language_id, context.path)
 
@@ -85,6 +91,8 @@ def _suggestion(
     lines = strip_leading_space(text, context.line_prefix).split("\n")
     if not lines[0].strip():
         lines[0] = ""
+        if shape is not Shape.BLOCK and not _may_start_below(context, syntax):
+            return "", len(lines) > 1  # the cursor's line must be finished where it is
     block = shape is Shape.BLOCK
     if shape is Shape.LINE_OR_BLOCK:
         decided = keeps_block(lines, context, syntax, complete=complete)
@@ -94,8 +102,7 @@ def _suggestion(
     if block:
         lines, cut = cut_block(lines, context, syntax)
     else:
-        next_line_ok = not context.line_suffix.strip()
-        lines, cut = cut_line(lines, context, next_line_ok=next_line_ok)
+        lines, cut = cut_line(lines)
     lines, repeated = cut_repeats(lines, context, syntax)
     text = trim_overlap("\n".join(lines), context, syntax)
     text, closed = cut_closers(text, context, syntax)

@@ -27,7 +27,15 @@ from ollama_lsp.completion.brackets import brackets, opened_before
 from ollama_lsp.completion.syntax import Syntax
 from ollama_lsp.context import CodeContext
 
-__all__ = ["Shape", "body_follows", "indent_of", "keeps_block", "num_predict", "opens_block"]
+__all__ = [
+    "Shape",
+    "body_follows",
+    "indent_of",
+    "keeps_block",
+    "num_predict",
+    "opens_block",
+    "unfinished",
+]
 
 #: Generation budget of a one-line suggestion (the rest of a line).
 LINE_TOKENS = 64
@@ -37,6 +45,10 @@ _CLOSERS_ONLY = re.compile(r"[)\]}>\"'`;,\s]*")
 _ALLMAN_HEADER = re.compile(r"(?:\)|\belse|\btry|\bdo|\bfinally)\s*$")
 _LONE_OPENER = re.compile(r"(?:\{|then|do|begin)\s*$", re.IGNORECASE)
 _VALUE_OPENER = re.compile(r"[:=]")
+_WANTS_MORE = re.compile(
+    r"(?:^|[\s(])(?:def|class|function|func|fn|struct|interface|enum|trait|type|let|const|"
+    r"var|val|return|new|import|from|package|module|namespace|extends|implements)$"
+)
 
 
 class Shape(enum.Enum):
@@ -81,6 +93,17 @@ def opens_block(line: str, syntax: Syntax) -> bool:
         # ``a[1:`` or ``{"key":`` end with a colon inside brackets: a value, not a block.
         return not (_VALUE_OPENER.match(found.group().strip()) and _unclosed(code, syntax))
     return syntax.opener_start.match(code) is not None and re.search(r"\bend\b", code) is None
+
+
+def unfinished(line: str, syntax: Syntax) -> bool:
+    """Whether ``line`` must go on on the same line: it ends with a keyword that wants a name
+    or value after it (``public function``, ``return``), or it is a header that needs its
+    opener there (Python's ``def f(x)`` without the colon)."""
+    comment = brackets(line, syntax)[2]
+    code = (line[:comment] if comment >= 0 else line).strip()
+    if _WANTS_MORE.search(code):
+        return True
+    return syntax.header.match(code) is not None and not opens_block(code, syntax)
 
 
 def _unclosed(code: str, syntax: Syntax) -> bool:

@@ -44,6 +44,8 @@ class Syntax:
     opener: re.Pattern[str]
     #: A line whose start opens a block (``def``, ``if`` in Ruby, Lua ...) unless it ends one.
     opener_start: re.Pattern[str] = _NEVER
+    #: A header that must end with its opener on its own line (Python's ``def ...:``).
+    header: re.Pattern[str] = _NEVER
     #: A line that closes a block (``}``, ``end``, ``</div>``), matched at its start.
     closer: re.Pattern[str] = re.compile(_BRACKET_CLOSE)
     #: A line that goes on at its block's own level (``else``, ``} catch (e) {``).
@@ -63,6 +65,8 @@ class Syntax:
     keeps_fences: bool = False
     #: Braces often go on the line under their header (C, C#, PHP).
     allman: bool = False
+    #: A line never rightly comes twice in one block (keys of data, CSS declarations).
+    unique_lines: bool = False
 
 
 _BRACE = Syntax(
@@ -82,6 +86,9 @@ _INDENT = Syntax(
     continuation=_rx(r"(?:else|elif|except|finally)\b"),
     comment="#",
     quotes="\"'",
+)
+_PYTHON_HEADER = re.compile(
+    r"(?:async\s+)?(?:def|class|if|elif|else|for|while|with|try|except|finally)\b"
 )
 _KEYWORD_END = r"end\b"
 _RUBY = replace(
@@ -145,7 +152,7 @@ _MARKUP = Syntax(
     quotes='"',
 )
 _PROSE = replace(_MARKUP, quotes="", keeps_fences=True)
-_JSON = Syntax(family=Family.DATA, opener=re.compile(_BRACKET_OPEN), quotes='"')
+_JSON = Syntax(family=Family.DATA, opener=re.compile(_BRACKET_OPEN), quotes='"', unique_lines=True)
 _YAML = Syntax(
     family=Family.DATA,
     opener=_rx(r":\s*$", r":\s*[|>][-+]?\d*\s*$", _BRACKET_OPEN),
@@ -153,6 +160,7 @@ _YAML = Syntax(
     same_level_body=re.compile(r"-(?:\s|$)"),
     comment="#",
     quotes="\"'",
+    unique_lines=True,
 )
 _TOML = Syntax(
     family=Family.DATA,
@@ -160,6 +168,7 @@ _TOML = Syntax(
     section=re.compile(r"\[\[?[^\]]*\]\]?\s*$"),
     comment="#",
     quotes="\"'",
+    unique_lines=True,
 )
 _CSV = Syntax(family=Family.DATA, opener=_NEVER, quotes='"', one_line=True)
 _SQL = Syntax(
@@ -188,11 +197,12 @@ _TABLE: tuple[tuple[tuple[str, ...], Syntax], ...] = (
     ),
     (("c", "cpp"), replace(_BRACE, quotes="\"'", allman=True)),
     (("csharp", "php"), replace(_BRACE, allman=True)),
-    (("css", "scss", "less"), replace(_BRACE, comment=None, quotes="\"'")),
+    (("css", "scss", "less"), replace(_BRACE, comment=None, quotes="\"'", unique_lines=True)),
     (("rust",), replace(_BRACE, quotes='"')),
     (("r", "perl"), replace(_BRACE, comment="#", block_comment=False)),
     (("clojure", "lisp", "scheme", "racket"), replace(_BRACE, comment=";", quotes='"')),
-    (("python", "nim", "coffeescript", "gdscript", "makefile", "starlark"), _INDENT),
+    (("python", "starlark"), replace(_INDENT, header=_PYTHON_HEADER)),
+    (("nim", "coffeescript", "gdscript", "makefile"), _INDENT),
     (("ruby", "crystal"), _RUBY),
     (("lua",), _LUA),
     (("julia",), _JULIA),

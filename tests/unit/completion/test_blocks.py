@@ -60,15 +60,13 @@ def test_an_unfinished_block_is_not_final() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "next_line_ok", "kept", "finished"),
+    ("text", "kept", "finished"),
     [
-        ("a + b\nc", True, ["a + b"], True),
-        ("a + b", True, ["a + b"], False),
-        ("\n\n    x\ny", True, ["", "", "    x"], True),
-        ("\n    x", False, [""], True),
-        ("\n\n", True, ["", "", ""], False),
+        ("a + b\nc", ["a + b"], True),
+        ("a + b", ["a + b"], False),
+        ("\n\n    x\ny", ["", "", "    x"], True),
+        ("\n\n", ["", "", ""], False),
     ],
 )
-def test_cut_line(text: str, next_line_ok: bool, kept: list[str], finished: bool) -> None:
-    lines = text.split("\n")
-    assert cut_line(lines, at("x|"), next_line_ok=next_line_ok) == (kept, finished)
+def test_cut_line(text: str, kept: list[str], finished: bool) -> None:
+    assert cut_line(text.split("\n")) == (kept, finished)

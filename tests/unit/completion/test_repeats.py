@@ -28,10 +28,36 @@ def cut(document: str, text: str, language: str = "python") -> tuple[str, bool]:
         ("|\n", "import re\nimport re\nimport re", "import re"),
         # A completion that is only the next line keeps nothing.
         ("    |\n    return r\n", "return r", ""),
+        # The model looping over a few lines: cut before the second round...
+        ("|\n", "- use\n- learn\n- ship\n- use\n- learn\n- ship", "- use\n- learn\n- ship"),
+        # ...but not between a header and its body.
+        ("|\n", "a()\nif x:\n    go()\nb()\nif x:\n    go()\nb()", "a()\nif x:\n    go()\nb()"),
+        # A piece of a line three times over: a first line keeps one round, a later line goes.
+        ("if ok|\n", " && ready(one) && ready(one) && ready(one) && re",
+         " && ready(one)"),
+        ("|\n", "a = 1\nname = total_items_total_items_total_items_total", "a = 1"),
     ],
-)
+)  # fmt: skip
 def test_repeats_are_cut(document: str, text: str, kept: str) -> None:
     assert cut(document, text) == (kept, True)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "kept"),
+    [
+        ("css", "  color: red;\n  margin: 0;\n  color: red;", "  color: red;\n  margin: 0;"),
+        ("yaml", "  - alpha\n  - beta\n  - alpha", "  - alpha\n  - beta"),
+    ],
+)
+def test_a_key_or_declaration_comes_once(language: str, text: str, kept: str) -> None:
+    assert cut("x {\n|", text, language) == (kept, True)
+
+
+def test_code_may_repeat_a_line() -> None:
+    text = "if a:\n    return 1\nif b:\n    return 1"
+    assert cut("|\n", text) == (text, False)
+    zeros = "grid = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] + names"
+    assert cut("|\n", zeros) == (zeros, False)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from ollama_lsp.completion.shape import (
     num_predict,
     opens_block,
     shape_at,
+    unfinished,
 )
 from ollama_lsp.completion.syntax import syntax_for
 from ollama_lsp.context import CodeContext
@@ -99,6 +100,24 @@ def test_keeps_block(
 ) -> None:
     context = at(document, language)
     assert keeps_block(lines, context, syntax_for(language), complete=complete) is keep
+
+
+@pytest.mark.parametrize(
+    ("line", "language", "is_unfinished"),
+    [
+        ("    public function ", "php", True),
+        ("    return", "javascript", True),  # a value on the next line is another statement
+        ("def median(values)", "python", True),  # the colon is missing
+        ("    if ready  # soon", "python", True),
+        ("def median(values):", "python", False),
+        ("x = 1", "python", False),
+        ("return x", "python", False),
+        ("func area(w, h float64) float64", "go", False),
+        ("redefine", "python", False),
+    ],
+)
+def test_unfinished(line: str, language: str, is_unfinished: bool) -> None:
+    assert unfinished(line, syntax_for(language)) is is_unfinished
 
 
 def test_budget_and_indentation() -> None:
