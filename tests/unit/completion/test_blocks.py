@@ -2,12 +2,7 @@ import pytest
 
 from ollama_lsp.completion.blocks import cut_block, cut_line
 from ollama_lsp.completion.syntax import syntax_for
-from ollama_lsp.context import CodeContext
-
-
-def at(document: str) -> CodeContext:
-    prefix, suffix = document.split("|", 1)
-    return CodeContext(prefix, suffix, "", "file")
+from tests.unit.completion.helpers import at
 
 
 def block(document: str, language: str, text: str) -> tuple[str, bool]:

@@ -2,12 +2,7 @@ import pytest
 
 from ollama_lsp.completion.join import cut_closers, strip_leading_space, tidy_end, trim_overlap
 from ollama_lsp.completion.syntax import syntax_for
-from ollama_lsp.context import CodeContext
-
-
-def at(document: str, language: str = "python") -> CodeContext:
-    prefix, suffix = document.split("|", 1)
-    return CodeContext(prefix, suffix, language, "file")
+from tests.unit.completion.helpers import at
 
 
 @pytest.mark.parametrize(

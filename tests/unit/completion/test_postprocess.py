@@ -8,16 +8,10 @@ from ollama_lsp.completion.postprocess import (
     postprocess,
     shape_for,
 )
-from ollama_lsp.context import CodeContext
 from ollama_lsp.families import special_tokens
+from tests.unit.completion.helpers import at
 
 LINE, EITHER, BLOCK = Shape.LINE, Shape.LINE_OR_BLOCK, Shape.BLOCK
-
-
-def at(document: str, language: str = "python") -> CodeContext:
-    """A context from a document with ``|`` at the cursor."""
-    prefix, suffix = document.split("|", 1)
-    return CodeContext(prefix, suffix, language, "file")
 
 
 PY_BODY = "def add(a, b):\n    |\n\n\ndef main():\n    print(add(1, 2))\n"

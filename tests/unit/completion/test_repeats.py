@@ -2,14 +2,9 @@ import pytest
 
 from ollama_lsp.completion.repeats import cut_repeats, following_lines, repeats_neighbour
 from ollama_lsp.completion.syntax import syntax_for
-from ollama_lsp.context import CodeContext
+from tests.unit.completion.helpers import at
 
 PY = syntax_for("python")
-
-
-def at(document: str) -> CodeContext:
-    prefix, suffix = document.split("|", 1)
-    return CodeContext(prefix, suffix, "python", "file")
 
 
 def cut(document: str, text: str, language: str = "python") -> tuple[str, bool]:

@@ -10,12 +10,7 @@ from ollama_lsp.completion.shape import (
     unfinished,
 )
 from ollama_lsp.completion.syntax import syntax_for
-from ollama_lsp.context import CodeContext
-
-
-def at(document: str, language: str = "python") -> CodeContext:
-    prefix, suffix = document.split("|", 1)
-    return CodeContext(prefix, suffix, language, "file")
+from tests.unit.completion.helpers import at
 
 
 @pytest.mark.parametrize(
