@@ -47,7 +47,7 @@ _LONE_OPENER = re.compile(r"(?:\{|then|do|begin)\s*$", re.IGNORECASE)
 _VALUE_OPENER = re.compile(r"[:=]")
 _WANTS_MORE = re.compile(
     r"(?:^|[\s(])(?:def|class|function|func|fn|struct|interface|enum|trait|type|let|const|"
-    r"var|val|return|new|import|from|package|module|namespace|extends|implements)$"
+    r"var|val|new|import|from|package|module|namespace|extends|implements)$"
 )
 
 
@@ -84,8 +84,7 @@ def shape_at(context: CodeContext, syntax: Syntax) -> Shape:
 
 def opens_block(line: str, syntax: Syntax) -> bool:
     """Whether ``line`` ends (or, for keyword languages, starts) a block header."""
-    comment = brackets(line, syntax)[2]
-    code = (line[:comment] if comment >= 0 else line).strip()
+    code = _code(line, syntax)
     if not code:
         return False
     found = syntax.opener.search(code)
@@ -97,13 +96,18 @@ def opens_block(line: str, syntax: Syntax) -> bool:
 
 def unfinished(line: str, syntax: Syntax) -> bool:
     """Whether ``line`` must go on on the same line: it ends with a keyword that wants a name
-    or value after it (``public function``, ``return``), or it is a header that needs its
+    or value after it (``public function``, ``import``), or it is a header that needs its
     opener there (Python's ``def f(x)`` without the colon)."""
-    comment = brackets(line, syntax)[2]
-    code = (line[:comment] if comment >= 0 else line).strip()
+    code = _code(line, syntax)
     if _WANTS_MORE.search(code):
         return True
     return syntax.header.match(code) is not None and not opens_block(code, syntax)
+
+
+def _code(line: str, syntax: Syntax) -> str:
+    """``line`` without its comment and surrounding blanks."""
+    comment = brackets(line, syntax)[2]
+    return (line[:comment] if comment >= 0 else line).strip()
 
 
 def _unclosed(code: str, syntax: Syntax) -> bool:

@@ -101,7 +101,8 @@ def test_keeps_block(
     ("line", "language", "is_unfinished"),
     [
         ("    public function ", "php", True),
-        ("    return", "javascript", True),  # a value on the next line is another statement
+        ("    const", "javascript", True),
+        ("    return", "python", False),  # a bare return is whole
         ("def median(values)", "python", True),  # the colon is missing
         ("    if ready  # soon", "python", True),
         ("def median(values):", "python", False),
