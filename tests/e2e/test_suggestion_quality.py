@@ -138,6 +138,23 @@ async def test_a_suggestion_stops_at_the_end_of_the_current_block(
     )
 
 
+async def test_a_block_cut_by_the_budget_loses_its_half_written_line(
+    client: LanguageClient, fake_ollama: FakeOllama
+) -> None:
+    await initialize(client, init_options=settings_for(fake_ollama.url, maxTokens=12))
+    python = "def total(xs)|\n"
+    raw = ":\n    result = 0\n    for x in xs:\n        result += x * we"
+    fake_ollama.clear_rules()
+    fake_ollama.reply(raw, exhausts_budget=True)
+    open_document(client, "file:///project/t.py", python.replace("|", ""))
+    result = await client.text_document_inline_completion_async(
+        inline_params("file:///project/t.py", 0, 13)
+    )
+    assert isinstance(result, types.InlineCompletionList)
+    assert result.items[0].insert_text == ":\n    result = 0\n    for x in xs:"
+    assert options_of_last(fake_ollama)["num_predict"] == 12
+
+
 async def test_text_the_document_already_has_is_not_suggested_again(
     client: LanguageClient, fake_ollama: FakeOllama
 ) -> None:
