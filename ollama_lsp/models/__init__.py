@@ -14,7 +14,6 @@ from .catalog import (
     CATALOG,
     CatalogEntry,
     CatalogItem,
-    Role,
     catalog_items,
     entries_for,
     find_entry,
@@ -56,6 +55,7 @@ from .recommend import (
     check_fit,
     recommend,
 )
+from .roles import ROLES, Role, parse_role
 from .tags import TagParts, library_tag, normalize_name, split_tag, verify_tag, with_level
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "KV_CACHE_BYTES_PER_ELEMENT",
     "LEVELS",
     "PREFERRED_LEVELS",
+    "ROLES",
     "Adaptation",
     "Architecture",
     "CatalogEntry",
@@ -114,6 +115,7 @@ __all__ = [
     "parse_level",
     "parse_nvidia_smi",
     "parse_parameter_size",
+    "parse_role",
     "place",
     "recommend",
     "run_nvidia_smi",
