@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from ollama_lsp.commands_cli._options import CliError, add_common_arguments, load_options
+from ollama_lsp.cli._options import CliError, add_common_arguments, load_options
 from ollama_lsp.completion.pipeline import (
     CompletionPipeline,
     CompletionRequest,
