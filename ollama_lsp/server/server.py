@@ -160,6 +160,8 @@ class OllamaLanguageServer(LanguageServer):
             protocol_cls=OllamaProtocol,
         )
         self.settings = Settings()
+        #: The settings as the user gave them, before ``settings_overrides``.
+        self.user_settings = Settings()
         self.init_options: Any = None
         self.status = StatusReporter(self)
         self._settings_listeners: list[SettingsListener] = []
@@ -204,11 +206,13 @@ class OllamaLanguageServer(LanguageServer):
     async def apply_settings(
         self, settings: Settings, problems: list[SettingProblem] | None = None
     ) -> None:
-        """Adopt ``settings``, tell the user once about bad keys, notify the listeners."""
+        """Adopt the user's ``settings`` (with the overrides laid over them), tell the user once
+        about bad keys, notify the listeners."""
         if problems:
             lines = "; ".join(p.describe() for p in problems)
             self.status.show(f"ollama-lsp: invalid settings: {lines}.", types.MessageType.Warning)
             log.warning("invalid settings: %s", lines)
+        self.user_settings = settings
         for override in self.settings_overrides:
             settings = override(settings)
         old, self.settings = self.settings, settings

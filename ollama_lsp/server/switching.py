@@ -29,11 +29,9 @@ class ChosenModels:
     def __init__(self) -> None:
         self._chosen: dict[Role, tuple[str, str]] = {}
 
-    def choose(self, role: Role, model: str, settings: Settings) -> None:
-        """Make ``model`` the role's model over ``settings`` (the ones in force now)."""
-        chosen = self._chosen.get(role)
-        user_value = chosen[1] if chosen is not None else settings.model_for(role)
-        self._chosen[role] = (model, user_value)
+    def choose(self, role: Role, model: str, user_settings: Settings) -> None:
+        """Lay ``model`` over the role's model in the user's settings."""
+        self._chosen[role] = (model, user_settings.model_for(role))
 
     def __call__(self, settings: Settings) -> Settings:
         for role, (model, user_value) in list(self._chosen.items()):
@@ -56,8 +54,8 @@ async def use_model(
     wall_ms = (time.monotonic() - started) * 1000
     load_ns = loaded.metrics.load_duration if loaded.metrics is not None else None
     load_ms = round(load_ns / 1e6 if load_ns else wall_ms, 1)
-    chosen.choose(role, model, ls.settings)
-    await ls.apply_settings(ls.settings)
+    chosen.choose(role, model, ls.user_settings)
+    await ls.apply_settings(ls.user_settings)
     shared = any(r != role and ls.settings.model_for(r) == previous for r in ROLES)
     if previous != model and not shared:
         try:
