@@ -10,7 +10,7 @@ import pytest
 
 from tests.editors.code_server import build_extension, code_server_home, drive, running_code_server
 from tests.editors.emulator import generations
-from tests.editors.server_probe import server_commands
+from tests.editors.server_probe import require_command
 from tests.fake_ollama import FakeOllama
 
 HOME, WHY_NOT = code_server_home()
@@ -57,8 +57,7 @@ def test_ghost_text_appears_and_tab_accepts_it(
 def test_pull_model_shows_progress_until_done(
     code_server: tuple[str, Path], fake_ollama_shared: FakeOllama, tmp_path: Path
 ) -> None:
-    if "ollama.pullModel" not in server_commands():
-        pytest.skip("the server does not offer ollama.pullModel yet")
+    require_command("ollama.pullModel")
     # In the server's catalog (the quick pick lists it) and known to the emulator; 7.4 GB at
     # 4 GB/s gives a couple of seconds of progress.
     model = "codellama:13b-code-q4_0"
@@ -81,8 +80,7 @@ def test_pull_model_shows_progress_until_done(
 def test_model_manager_lists_the_installed_models(
     code_server: tuple[str, Path], fake_ollama_shared: FakeOllama, tmp_path: Path
 ) -> None:
-    if "ollama.listModels" not in server_commands():
-        pytest.skip("the server does not offer ollama.listModels yet")
+    require_command("ollama.listModels")
     url, _ = code_server
     seen = drive(
         "manager", url, file="calc.py", completionModel=MODEL, screenshot=str(tmp_path / "mm.png")
