@@ -31,6 +31,10 @@ __all__ = ["Backend", "StatusObserver"]
 log = logging.getLogger(__name__)
 
 
+def _still_starting() -> JsonRpcInternalError:
+    return JsonRpcInternalError("ollama-lsp is still starting; try again in a moment.")
+
+
 class StatusObserver(PipelineObserver):
     """Turns pipeline events into ``ollama/status`` updates and once-per-kind messages."""
 
@@ -66,14 +70,14 @@ class Backend:
     def client(self) -> OllamaClient:
         """The current client; a clear error while the first settings are still to come."""
         if self._client is None:
-            raise JsonRpcInternalError("ollama-lsp is still starting; try again in a moment.")
+            raise _still_starting()
         return self._client
 
     @property
     def provider(self) -> OllamaProvider:
         """The provider on the current client; the same error as :attr:`client` before it."""
         if self._provider is None:
-            raise JsonRpcInternalError("ollama-lsp is still starting; try again in a moment.")
+            raise _still_starting()
         return self._provider
 
     @property

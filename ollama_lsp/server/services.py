@@ -60,10 +60,11 @@ class Services:
         hints = typing.get_type_hints(setup)
         names = list(inspect.signature(setup).parameters)[1:]
         try:
-            setup(server, *(self.provide(hints[name]) for name in names))
+            services = [self.provide(hints[name]) for name in names]
         except (KeyError, TypeError) as exc:
             where = f"{setup.__module__}.{setup.__qualname__}"
             raise TypeError(f"{where}: every parameter after the server names a service") from exc
+        setup(server, *services)
 
 
 def create_services(server: OllamaLanguageServer) -> Services:
