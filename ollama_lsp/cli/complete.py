@@ -37,7 +37,7 @@ _LANGUAGES = {
 
 
 _WHY: dict[SkipReason, str] = {
-    "disabled": "completion is off for this language (completion.languages)",
+    "disabled": "completion is off here (completion.enabled, languages, disabledLanguages)",
     "excluded": "the file is excluded (secrets deny-list or completion.exclude)",
     "empty": "the model had nothing to add",
     "not connected": "no backend",

@@ -69,7 +69,7 @@ def test_complete_rejects_a_position_past_the_line(
 @pytest.mark.parametrize(
     ("name", "text", "why"),
     [
-        ("notes.md", "# Notes\n", "completion is off for this language"),
+        ("notes.md", "# Notes\n", "completion is off here"),
         ("secrets.py", "API_KEY = \n", "the file is excluded"),
     ],
 )
