@@ -127,11 +127,11 @@ class Suggestion:
 SkipReason = Literal["disabled", "not connected", "superseded", "stopped", "excluded", "empty"]
 """Why a request got no suggestion without a failure:
 
-- ``disabled``: completion is off for this language or file (settings);
+- ``disabled``: completion is off, or off for this language (settings);
 - ``not connected``: no backend yet (settings not applied);
 - ``superseded``: a newer request for the document came during the debounce;
 - ``stopped``: the generation was stopped for a newer one;
-- ``excluded``: the file is on the secrets deny-list;
+- ``excluded``: the file is on the secrets deny-list or matches ``completion.exclude``;
 - ``empty``: the model had nothing useful to add at this position.
 """
 

@@ -50,7 +50,7 @@ SYSTEM_PROMPT = (
 #: Tokens kept free for the answer when trimming history to the model's context.
 ANSWER_RESERVE = 1024
 PROGRESS_INTERVAL = 0.25
-_RANGE = converters.get_converter()
+_CONVERTER = converters.get_converter()  # lsprotocol's, for a range sent as JSON
 
 
 def estimate_tokens(message: ChatMessage) -> int:
@@ -122,7 +122,7 @@ def _context(ls: OllamaLanguageServer, args: Args) -> str | None:
         if not isinstance(uri, str) or not isinstance(raw, dict):
             raise JsonRpcInvalidParams("`includeSelection` needs `uri` and `range`.")
         document = _document_text(ls, uri)
-        span = _RANGE.structure(raw, types.Range)
+        span = _CONVERTER.structure(raw, types.Range)
         source = document.source
         start = cursor_at(source, document.position_codec, span.start).offset
         end = cursor_at(source, document.position_codec, span.end).offset
