@@ -38,7 +38,7 @@ _LANGUAGES = {
 
 _WHY: dict[SkipReason, str] = {
     "disabled": "completion is off here (completion.enabled, languages, disabledLanguages)",
-    "excluded": "the file is excluded (secrets deny-list or completion.exclude)",
+    "excluded": "the file is excluded (it holds secrets, or completion.exclude)",
     "empty": "the model had nothing to add",
     "not connected": "no backend",
     "superseded": "a newer request came",

@@ -131,7 +131,7 @@ SkipReason = Literal["disabled", "not connected", "superseded", "stopped", "excl
 - ``not connected``: no backend yet (settings not applied);
 - ``superseded``: a newer request for the document came during the debounce;
 - ``stopped``: the generation was stopped for a newer one;
-- ``excluded``: the file is on the secrets deny-list or matches ``completion.exclude``;
+- ``excluded``: the file holds secrets (by name or content) or matches ``completion.exclude``;
 - ``empty``: the model had nothing useful to add at this position.
 """
 
