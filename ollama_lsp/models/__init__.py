@@ -56,7 +56,15 @@ from .recommend import (
     recommend,
 )
 from .roles import ROLES, Role, parse_role
-from .tags import TagParts, library_tag, normalize_name, split_tag, verify_tag, with_level
+from .tags import (
+    TagParts,
+    installed_as,
+    library_tag,
+    normalize_name,
+    split_tag,
+    verify_tag,
+    with_level,
+)
 
 __all__ = [
     "ARCHITECTURES",
@@ -110,6 +118,7 @@ __all__ = [
     "format_bytes",
     "format_parameter_count",
     "get_level",
+    "installed_as",
     "library_tag",
     "normalize_name",
     "parse_level",

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from .architecture import ARCHITECTURES, Architecture
 from .quantization import QuantLevel, estimate_weight_bytes, get_level
 from .roles import Role
-from .tags import DEFAULT_VARIANT, library_tag, resolved_variant, split_tag, verify_tag
+from .tags import (
+    DEFAULT_VARIANT,
+    installed_as,
+    library_tag,
+    resolved_variant,
+    split_tag,
+)
 
 __all__ = [
     "CATALOG",
@@ -183,12 +189,16 @@ class CatalogItem:
 
 
 def catalog_items(available: Collection[str] = ()) -> list[CatalogItem]:
-    """Every listed level of every entry, with whether the endpoint already has it."""
+    """Every listed level of every entry, with whether the endpoint already has it.
+
+    ``available`` names the endpoint's models; a mapping of name to quantization level also
+    finds a tag installed under a shorter name (`installed_as`).
+    """
     items = []
     for entry in CATALOG:
         for name in entry.listed_levels:
             level = get_level(name)
             tag = entry.tag(level)
-            pulled = verify_tag(tag, available) is not None
+            pulled = installed_as(tag, available) is not None
             items.append(CatalogItem(entry, level, tag, entry.size_bytes(level), pulled))
     return items

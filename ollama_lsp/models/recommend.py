@@ -32,7 +32,7 @@ from .quantization import (
     parse_parameter_size,
 )
 from .roles import ROLES, Role
-from .tags import split_tag, verify_tag, with_level
+from .tags import installed_as, split_tag, with_level
 
 __all__ = [
     "FALLBACK_LEVELS",
@@ -159,7 +159,7 @@ def _choose(
                 passed_over = _why_not(entry, trials, min_speed)  # the nearest better one
                 continue
             tag = entry.tag(picked.level)
-            pulled = verify_tag(tag, available) is not None
+            pulled = installed_as(tag, available) is not None
             reason = (
                 f"{role}: {tag} ({picked.level.name}: {picked.level.note}) needs about "
                 f"{_describe_need(picked.need, num_ctx)} and runs "
@@ -194,8 +194,8 @@ def recommend(
 ) -> Recommendation:
     """The best catalog model and level per role that fit this machine together.
 
-    `num_ctx` may differ per role. `available` names the endpoint's models, to say which
-    choices are already pulled.
+    `num_ctx` may differ per role. `available` names the endpoint's models (or maps them to
+    their quantization level, see `installed_as`), to say which choices are already pulled.
     """
     policy = policy or FitPolicy()
     contexts: dict[Role, int] = (

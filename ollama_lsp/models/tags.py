@@ -8,13 +8,14 @@ Examples: `codellama:7b-code-q4_K_M`, `tinyllama:1.1b-chat-v1-q4_0`,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .quantization import QuantLevel, parse_level
 
 __all__ = [
     "TagParts",
+    "installed_as",
     "library_tag",
     "normalize_name",
     "resolved_variant",
@@ -117,5 +118,34 @@ def verify_tag(tag: str, available_names: Iterable[str]) -> str | None:
     wanted = normalize_name(tag)
     for name in available_names:
         if normalize_name(name) == wanted:
+            return name
+    return None
+
+
+def installed_as(tag: str, installed: Iterable[str] | Mapping[str, str | None]) -> str | None:
+    """The installed model that is library ``tag``, or None.
+
+    The same name, or the same model, size, variant and level under another tag: Ollama lists
+    `qwen2.5-coder:1.5b-base`, which is `qwen2.5-coder:1.5b-base-q4_K_M`. A level the name
+    does not spell is read from ``installed`` when it maps names to their details' level.
+    """
+    exact = verify_tag(tag, installed)
+    if exact is not None:
+        return exact
+    wanted = split_tag(tag)
+    if wanted.size is None or wanted.level is None:
+        return None
+    for name in installed:
+        parts = split_tag(name)
+        level = parts.level
+        if level is None and isinstance(installed, Mapping):
+            level = parse_level(installed[name])
+        same = (parts.name, parts.size, resolved_variant(parts), level) == (
+            wanted.name,
+            wanted.size,
+            resolved_variant(wanted),
+            wanted.level,
+        )
+        if same:
             return name
     return None

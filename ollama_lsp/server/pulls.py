@@ -9,6 +9,7 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
 
+from ollama_lsp.models import normalize_name
 from ollama_lsp.server.backend import Backend
 from ollama_lsp.server.downloads import DownloadQueue, PullOutcome, PullUpdate, describe_update
 from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_token
@@ -44,6 +45,7 @@ async def pull_with_progress(
     if outcome.status is DownloadStatus.DONE:
         verified = ", sha256 digest verified" if outcome.verified else ""
         ls.status.show(f"Pulled {model} in {outcome.seconds:.0f} s{verified}.")
+        _resume_completion(ls, backend, model)
     elif outcome.status is DownloadStatus.CANCELLED:
         ls.status.show(
             f"Pull of {model} cancelled; pulling it again resumes from "
@@ -56,6 +58,13 @@ async def pull_with_progress(
             message += f" Pulling it again resumes from {_percent(outcome)} downloaded."
         raise JsonRpcInternalError(message)
     return outcome
+
+
+def _resume_completion(ls: OllamaLanguageServer, backend: Backend, model: str) -> None:
+    """The completion model was missing and is now pulled: load it, out of ``error``."""
+    completion = ls.settings.completion.model
+    if ls.status.current.state == "error" and normalize_name(model) == normalize_name(completion):
+        ls.spawn(backend.warm_up(ls.settings), "load the pulled completion model")
 
 
 def _percent(outcome: PullOutcome) -> str:

@@ -53,7 +53,7 @@ async def use_model(
         loaded = await backend.client.load(model, keep_alive=ls.settings.keep_alive)
     wall_ms = (time.monotonic() - started) * 1000
     load_ns = loaded.metrics.load_duration if loaded.metrics is not None else None
-    load_ms = round(load_ns / 1e6 if load_ns else wall_ms, 1)
+    load_ms = round(load_ns / 1e6 if load_ns else wall_ms)
     chosen.choose(role, model, ls.user_settings)
     await ls.apply_settings(ls.user_settings)
     shared = any(r != role and ls.settings.model_for(r) == previous for r in ROLES)
@@ -62,5 +62,10 @@ async def use_model(
             await backend.client.unload(previous)
         except AiError as error:
             log.info("could not unload %s: %s", previous, error.message)
-    ls.status.show(f"The {role} model is now {model} (loaded in {load_ms:.0f} ms).")
+    ls.status.show(f"The {role} model is now {model} (loaded in {_duration(load_ms)}).")
     return {"model": model, "role": role, "loadMs": load_ms}
+
+
+def _duration(ms: float) -> str:
+    """`850 ms`, `3.0 s`: as precise as a person reads a load time."""
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"

@@ -51,6 +51,22 @@ async def test_list_models_reports_local_models_and_the_catalog(
     }
 
 
+async def test_the_catalog_leaves_out_models_installed_under_another_tag(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        result = await execute(client, "ollama.listModels")
+    assert "qwen2.5-coder:1.5b-base" in {m["name"] for m in result["models"]}
+    catalog = {c["name"]: c for c in result["catalog"]}
+    # the same weights as the installed qwen2.5-coder:1.5b-base, at its level
+    assert "qwen2.5-coder:1.5b-base-q4_K_M" not in catalog
+    assert "qwen2.5-coder:1.5b-base-q8_0" in catalog
+    assert catalog["qwen2.5-coder:1.5b-base-q8_0"]["parameterSize"] == "1.5B"
+    capabilities = {m["name"]: m["capabilities"] for m in result["models"]}
+    assert capabilities["nomic-embed-text:latest"] == ["embedding"]
+    assert "insert" in capabilities["qwen2.5-coder:1.5b-base"]
+
+
 def progress_begins(client: LanguageClient) -> list[types.WorkDoneProgressBegin]:
     return [
         reports[0]
@@ -89,6 +105,22 @@ async def test_switch_preloads_so_the_next_completion_has_no_cold_load(
         assert fake_ollama.counters.loads == loads  # the completion found the model loaded
         status = await execute(client, "ollama.status")
     assert status["roles"]["completion"] == "codellama:7b-code"
+
+
+async def test_switch_tells_the_load_time_once_and_rounded(
+    tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.configure(load_seconds=1.2)
+    async with started(tmp_path / "s.db", fake_ollama) as client:
+        result = await execute(
+            client, "ollama.switchModel", {"model": "starcoder2:3b", "role": "completion"}
+        )
+        told = await wait_for_message(client, "model is now")
+    assert isinstance(result["loadMs"], int) and result["loadMs"] >= 1200
+    assert re.fullmatch(
+        r"The completion model is now starcoder2:3b \(loaded in \d+\.\d s\)\.", told
+    ), told
+    assert sum("model is now" in m.message for m in client.messages) == 1
 
 
 async def test_switch_survives_a_settings_reload_until_the_user_sets_the_model(

@@ -211,3 +211,17 @@ async def test_progress_goes_to_the_request_token_when_the_client_cannot_create_
     assert isinstance(reported[0], types.WorkDoneProgressBegin) and reported[0].title == TITLE
     assert isinstance(reported[-1], types.WorkDoneProgressEnd)
     assert len(client.progress_reports) == 1  # no token was created by the server
+
+
+async def test_pulling_the_missing_completion_model_loads_it_and_clears_the_error(
+    client: LanguageClient, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.set_pulled([])  # a first run: Ollama has no models
+    await initialize(client, settings=settings_for(fake_ollama.url))
+    statuses: list[dict[str, Any]] = client.statuses  # type: ignore[attr-defined]
+    await eventually(lambda: bool(statuses) and statuses[-1]["state"] == "error")
+    model = statuses[-1]["model"]
+    await execute(client, "ollama.pullModel", {"model": model})
+    await eventually(lambda: statuses[-1]["state"] == "idle")
+    assert statuses[-1]["model"] == model
+    assert model in fake_ollama.installed()

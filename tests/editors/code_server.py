@@ -53,12 +53,27 @@ def _free_port() -> int:
         return port
 
 
-def _settings(ollama_url: str, model: str) -> dict[str, Any]:
+THEMES = {"light": "Default Light Modern", "dark": "Default Dark Modern"}
+CHAT_MODEL = "codellama:7b-instruct"
+# Accept Next Line has no default key in VS Code; the suite binds one to drive it.
+KEYBINDINGS = [
+    {
+        "key": "alt+l",
+        "command": "editor.action.inlineSuggest.acceptNextLine",
+        "when": "inlineSuggestionVisible && !editorReadonly",
+    }
+]
+
+
+def _settings(ollama_url: str, model: str, theme: str = "dark") -> dict[str, Any]:
     return {
         "ollama.server.command": sys.executable,
         "ollama.server.args": ["-m", "ollama_lsp"],
         "ollama.endpoints": [ollama_url],
         "ollama.completion.model": model,
+        "ollama.chat.model": CHAT_MODEL,
+        "workbench.colorTheme": THEMES[theme],
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
         "workbench.startupEditor": "none",
         "security.workspace.trust.enabled": False,
         "telemetry.telemetryLevel": "off",
@@ -70,6 +85,18 @@ def _settings(ollama_url: str, model: str) -> dict[str, Any]:
         "editor.suggestOnTriggerCharacters": False,
         "chat.disableAIFeatures": True,
     }
+
+
+def write_settings(root: Path, ollama_url: str, model: str, theme: str = "dark") -> None:
+    """The profile's settings (a window opened afterwards reads them).
+
+    Machine settings too: in code-server the extension host is remote, and machine-scoped
+    settings (the server command) are read from there.
+    """
+    for scope in ("User", "Machine"):
+        (root / "data" / scope).mkdir(parents=True, exist_ok=True)
+        settings = json.dumps(_settings(ollama_url, model, theme))
+        (root / "data" / scope / "settings.json").write_text(settings)
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -97,11 +124,8 @@ def running_code_server(
     }
     data, extensions, workspace = root / "data", root / "extensions", root / "workspace"
     workspace.mkdir(parents=True)
-    # Machine settings too: in code-server the extension host is remote, and machine-scoped
-    # settings (the server command) are read from there.
-    for scope in ("User", "Machine"):
-        (data / scope).mkdir(parents=True)
-        (data / scope / "settings.json").write_text(json.dumps(_settings(ollama_url, model)))
+    write_settings(root, ollama_url, model)
+    (data / "User" / "keybindings.json").write_text(json.dumps(KEYBINDINGS))
     profile = ["--user-data-dir", str(data), "--extensions-dir", str(extensions)]
     subprocess.run(
         [binary, *profile, "--install-extension", str(VSIX)],

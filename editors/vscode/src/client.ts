@@ -1,13 +1,16 @@
 /**
  * The language client: starts `ollama-lsp`, forwards settings, and implements OllamaServer.
  * Server-created work-done progress is taken over so that pulls show real percentages in a
- * notification and in the Model Manager, instead of a bare status-bar spinner.
+ * notification and in the Model Manager, instead of a bare status-bar spinner; and the server's
+ * messages go through `onMessage`, which shows them with buttons that act on them.
  */
 import * as vscode from 'vscode';
 import {
   CancellationTokenSource,
   ExecuteCommandRequest,
   LanguageClient,
+  ResponseError,
+  ShowMessageNotification,
   State,
   TransportKind,
   WorkDoneProgress,
@@ -15,9 +18,10 @@ import {
   WorkDoneProgressCreateRequest,
   type LanguageClientOptions,
   type ServerOptions,
+  type ShowMessageParams,
 } from 'vscode-languageclient/node';
 import { ProgressHub, type ProgressEvent, type ProgressToken, type ProgressValue } from './progressHub';
-import type { CancellationLike, OllamaServer } from './server';
+import { ServerError, type CancellationLike, type OllamaServer } from './server';
 
 export interface ServerCommand {
   command: string;
@@ -39,7 +43,10 @@ export class OllamaClient implements OllamaServer {
   readonly client: LanguageClient;
   private readonly windowProgress = new Map<ProgressToken, (event: ProgressEvent) => void>();
 
-  constructor(output: vscode.LogOutputChannel) {
+  constructor(
+    output: vscode.LogOutputChannel,
+    private readonly onMessage: (params: ShowMessageParams) => void,
+  ) {
     const settings = vscode.workspace.getConfiguration('ollama');
     const { command, args, env } = serverCommand(settings);
     const serverOptions: ServerOptions = {
@@ -61,23 +68,24 @@ export class OllamaClient implements OllamaServer {
 
   async start(): Promise<void> {
     await this.client.start();
-    this.takeOverProgress();
+    this.takeOver();
   }
 
   async restart(): Promise<void> {
     await this.client.restart();
-    this.takeOverProgress();
+    this.takeOver();
   }
 
   get running(): boolean {
     return this.client.state === State.Running;
   }
 
-  /** Replace the client library's progress display (registered at initialize) with the hub. */
-  private takeOverProgress(): void {
+  /** Replace the client library's progress and message display (registered at start) with ours. */
+  private takeOver(): void {
     this.client.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
       this.track(token);
     });
+    this.client.onNotification(ShowMessageNotification.type, (params) => this.onMessage(params));
   }
 
   /** Follow one token until its end; `release()` stops early if it never began. */
@@ -125,12 +133,24 @@ export class OllamaClient implements OllamaServer {
     void this.client.sendNotification(WorkDoneProgressCancelNotification.type, { token });
   }
 
-  async execute<T>(command: string, argument?: object, cancel?: CancellationLike): Promise<T> {
+  async execute<T>(
+    command: string,
+    argument?: object,
+    cancel?: CancellationLike,
+    onProgress?: (event: ProgressEvent) => void,
+  ): Promise<T> {
     const source = new CancellationTokenSource();
     const subscription = cancel?.onCancellationRequested(() => source.cancel());
     // A token of our own, so a server that reports on the request's token is followed too.
     const workDoneToken = `ollama-vscode/${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
     const tracked = this.track(workDoneToken);
+    const stopListening = onProgress
+      ? this.progress.listen((event) => {
+          if (event.token !== workDoneToken) return false;
+          onProgress(event);
+          return true;
+        })
+      : undefined;
     try {
       const result: unknown = await this.client.sendRequest(
         ExecuteCommandRequest.type,
@@ -139,7 +159,10 @@ export class OllamaClient implements OllamaServer {
         source.token,
       );
       return result as T;
+    } catch (error) {
+      throw error instanceof ResponseError ? new ServerError(error.message) : error;
     } finally {
+      stopListening?.();
       tracked.release();
       subscription?.dispose();
       source.dispose();

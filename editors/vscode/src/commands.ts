@@ -1,6 +1,6 @@
 /** The Ollama commands of the command palette. */
 import * as vscode from 'vscode';
-import { catalogPickItems, modelPickItems, statusLines, type ModelPickItem } from './format';
+import { modelPickItems, pullPickGroups, type ModelPickItem, type PickGroup } from './format';
 import { followModel } from './progressHub';
 import {
   Commands,
@@ -9,28 +9,47 @@ import {
   type PullResult,
   type QuantizationResult,
   type Role,
-  type StatusResult,
   type SwitchResult,
 } from './protocol';
-import { errorMessage, type OllamaServer } from './server';
+import { ServerError, errorMessage, type OllamaServer } from './server';
 
 const OTHER_MODEL = '$(edit) Another model…';
+const PULL_A_MODEL = '$(cloud-download) Pull a model…';
 
+type Pick = ModelPickItem | vscode.QuickPickItem;
+
+function withSeparators(groups: PickGroup[]): Pick[] {
+  return groups.flatMap((g) => [{ label: g.label, kind: vscode.QuickPickItemKind.Separator }, ...g.items]);
+}
+
+/** A model from a quick pick; `undefined` when dismissed, `PULL_A_MODEL` when the user asked for that. */
 async function pickModel(
   server: OllamaServer,
   title: string,
-  items: (r: ListModelsResult) => ModelPickItem[],
-  allowOther = false,
+  items: (r: ListModelsResult) => Pick[],
+  extra?: string,
 ): Promise<string | undefined> {
   const list = server.execute<ListModelsResult>(Commands.listModels).then((r) => {
-    const picks: (ModelPickItem | vscode.QuickPickItem)[] = items(r);
-    if (allowOther) picks.push({ label: OTHER_MODEL });
+    const picks = items(r);
+    const last = picks.at(-1);
+    if (extra && last && !('kind' in last && last.kind === vscode.QuickPickItemKind.Separator)) {
+      picks.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+    }
+    if (extra) picks.push({ label: extra });
     return picks;
   });
-  const choice = await vscode.window.showQuickPick(list, { title, matchOnDescription: true, matchOnDetail: true });
+  const choice = await vscode.window.showQuickPick(list, {
+    title,
+    placeHolder: 'Type to filter',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
   if (!choice) return undefined;
   if ('model' in choice) return choice.model;
-  return vscode.window.showInputBox({ title, prompt: 'Model name, e.g. qwen2.5-coder:7b-base', ignoreFocusOut: true });
+  if (choice.label === OTHER_MODEL) {
+    return vscode.window.showInputBox({ title, prompt: 'Model name, e.g. qwen2.5-coder:7b-base', ignoreFocusOut: true });
+  }
+  return choice.label;
 }
 
 async function pickRole(title: string): Promise<Role | undefined> {
@@ -44,30 +63,27 @@ async function pickRole(title: string): Promise<Role | undefined> {
   return choice?.role;
 }
 
-/** Tell the user what went wrong; the server's message already says what to do. */
+/**
+ * Tell the user what went wrong, unless the server already did: it shows every command failure
+ * itself (`window/showMessage`, with buttons), so repeating it would say it twice.
+ */
 export async function reportFailure(action: string, error: unknown): Promise<void> {
+  if (error instanceof ServerError) return;
   await vscode.window.showErrorMessage(`Ollama: ${action} failed: ${errorMessage(error)}`);
 }
 
-/** Switch the model of a role, with progress while it loads. */
+/** Switch the model of a role; the server shows the load's progress and its result, once. */
 export async function switchModel(server: OllamaServer, model: string, role: Role): Promise<SwitchResult | undefined> {
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Loading ${model} for ${role}…` },
-      () => server.execute<SwitchResult>(Commands.switchModel, { model, role }),
-    );
-    void vscode.window.showInformationMessage(
-      `Ollama: ${result.role} now uses ${result.model}${result.loadMs ? ` (loaded in ${result.loadMs} ms)` : ''}.`,
-    );
-    return result;
+    return await server.execute<SwitchResult>(Commands.switchModel, { model, role });
   } catch (error) {
     await reportFailure(`switching to ${model}`, error);
     return undefined;
   }
 }
 
-/** Pull a model, showing the server's progress in a cancellable notification. */
-export async function pullModel(server: OllamaServer, model: string): Promise<PullResult | undefined> {
+/** Pull a model, showing the server's progress in a cancellable notification; then use it for `use`. */
+export async function pullModel(server: OllamaServer, model: string, use?: Role): Promise<PullResult | undefined> {
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Pulling ${model}`, cancellable: true },
@@ -90,7 +106,9 @@ export async function pullModel(server: OllamaServer, model: string): Promise<Pu
         }
       },
     );
-    return result; // the server's own message says how the pull ended
+    // the server's own message says how the pull ended
+    if (use && result.status === 'done') await switchModel(server, model, use);
+    return result;
   } catch (error) {
     await reportFailure(`pulling ${model}`, error);
     return undefined;
@@ -107,29 +125,35 @@ export async function deleteModel(server: OllamaServer, model: string): Promise<
   if (answer !== 'Delete') return false;
   try {
     const result = await server.execute<{ deleted: boolean }>(Commands.deleteModel, { model, confirm: true });
-    if (result.deleted) void vscode.window.showInformationMessage(`Ollama: deleted ${model}.`);
-    return result.deleted;
+    return result.deleted; // the server says it was deleted
   } catch (error) {
     await reportFailure(`deleting ${model}`, error);
     return false;
   }
 }
 
-export async function selectModelCommand(server: OllamaServer): Promise<void> {
+/** Pulled models; with none, the way to get one. */
+function installedPicks(r: ListModelsResult): Pick[] {
+  return r.models.length ? modelPickItems(r) : [{ label: 'No models pulled yet', kind: vscode.QuickPickItemKind.Separator }];
+}
+
+export async function selectModelCommand(server: OllamaServer, role?: Role): Promise<void> {
   try {
-    const model = await pickModel(server, 'Ollama: Select Model', modelPickItems);
+    const title = role ? `Ollama: ${role === 'completion' ? 'Completion' : 'Chat'} Model` : 'Ollama: Select Model';
+    const model = await pickModel(server, title, installedPicks, PULL_A_MODEL);
+    if (model === PULL_A_MODEL) return pullModelCommand(server);
     if (!model) return;
-    const role = await pickRole(`Use ${model} for`);
-    if (role) await switchModel(server, model, role);
+    const chosen = role ?? (await pickRole(`Use ${model} for`));
+    if (chosen) await switchModel(server, model, chosen);
   } catch (error) {
     await reportFailure('listing models', error);
   }
 }
 
-export async function pullModelCommand(server: OllamaServer): Promise<void> {
+export async function pullModelCommand(server: OllamaServer, model?: string, use?: Role): Promise<void> {
   try {
-    const model = await pickModel(server, 'Ollama: Pull Model', catalogPickItems, true);
-    if (model) await pullModel(server, model.trim());
+    const name = model ?? (await pickModel(server, 'Ollama: Pull Model', (r) => withSeparators(pullPickGroups(r)), OTHER_MODEL));
+    if (name) await pullModel(server, name.trim(), use);
   } catch (error) {
     await reportFailure('listing models', error);
   }
@@ -154,26 +178,11 @@ export async function setQuantizationCommand(server: OllamaServer): Promise<void
     });
     if (!level) return;
     const role = await pickRole(`Use ${model} at ${level} for`);
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Quantizing ${model} to ${level}…` },
-      () => server.execute<QuantizationResult>(Commands.setQuantization, { model, level, role }),
-    );
+    // the server shows the quantization's (or the pull's) own progress
+    const result = await server.execute<QuantizationResult>(Commands.setQuantization, { model, level, role });
     const what = result.created ? 'created' : result.pulled ? 'pulled' : 'ready';
     void vscode.window.showInformationMessage(`Ollama: ${result.model} (${result.level}) ${what}.`);
   } catch (error) {
     await reportFailure('setting the quantization', error);
   }
 }
-
-export async function showStatusCommand(server: OllamaServer): Promise<void> {
-  try {
-    const status = await server.execute<StatusResult>(Commands.status);
-    await vscode.window.showInformationMessage(`Ollama: ${status.state}`, {
-      modal: true,
-      detail: statusLines(status).join('\n'),
-    });
-  } catch (error) {
-    await reportFailure('reading the status', error);
-  }
-}
-

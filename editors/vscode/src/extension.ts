@@ -1,19 +1,16 @@
-/** Entry point: starts the server, wires notifications, registers the commands. */
+/** Entry point: starts the server, wires notifications, registers the commands and views. */
 import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
-import { ChatController, ChatScheme } from './chat';
+import { ChatView, ChatViewId } from './chatView';
 import { OllamaClient } from './client';
-import {
-  deleteModelCommand,
-  pullModelCommand,
-  selectModelCommand,
-  setQuantizationCommand,
-  showStatusCommand,
-} from './commands';
+import { deleteModelCommand, pullModelCommand, selectModelCommand, setQuantizationCommand } from './commands';
+import { completionsOff } from './format';
 import { ModelManagerPanel } from './modelManager';
-import { ChatDeltaNotification, StatusNotification, type ChatDelta, type StatusParams } from './protocol';
+import { showNotice } from './notices';
+import { ChatDeltaNotification, StatusNotification, type ChatDelta, type Role, type StatusParams } from './protocol';
 import { errorMessage } from './server';
 import { StatusBar } from './statusBar';
+import { showStatusMenu } from './statusMenu';
 
 let client: OllamaClient | undefined;
 
@@ -23,38 +20,60 @@ export interface OllamaExtensionApi {
   readonly statusBar: StatusBar;
 }
 
+/** Whether inline suggestions are off for the active editor's language (for the status bar). */
+function languageOff(): string | undefined {
+  const language = vscode.window.activeTextEditor?.document.languageId;
+  if (!language) return undefined;
+  const config = vscode.workspace.getConfiguration('ollama.completion');
+  const off =
+    config.get<boolean>('enabled') === false ||
+    completionsOff(language, config.get<string[]>('languages') ?? ['*'], config.get<string[]>('disabledLanguages') ?? []);
+  return off ? language : undefined;
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<OllamaExtensionApi> {
   const output = vscode.window.createOutputChannel('Ollama', { log: true });
   const statusBar = new StatusBar();
-  const ollama = new OllamaClient(output);
+  const ollama: OllamaClient = new OllamaClient(output, (params) => {
+    void showNotice(ollama, output, params, statusBar.last?.model ?? undefined);
+  });
   client = ollama;
-  const chat = new ChatController(ollama);
+  const chat = new ChatView(context.extensionUri, ollama);
 
   const modelsChanged = <A extends unknown[]>(run: (...args: A) => Promise<void>) =>
     async (...args: A): Promise<void> => {
       await run(...args);
       ModelManagerPanel.refresh();
+      void chat.host.refreshModel();
     };
+  const updateLanguage = () => statusBar.setOffFor(languageOff());
+  updateLanguage();
 
   context.subscriptions.push(
     output,
     statusBar,
     chat,
-    vscode.workspace.registerTextDocumentContentProvider(ChatScheme, chat),
-    vscode.commands.registerCommand('ollamaLsp.selectModel', modelsChanged(() => selectModelCommand(ollama))),
-    vscode.commands.registerCommand('ollamaLsp.pullModel', modelsChanged(() => pullModelCommand(ollama))),
+    vscode.window.registerWebviewViewProvider(ChatViewId, chat, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.commands.registerCommand('ollamaLsp.selectModel', modelsChanged((role?: Role) => selectModelCommand(ollama, role))),
+    vscode.commands.registerCommand(
+      'ollamaLsp.pullModel',
+      modelsChanged((model?: string, use?: Role) => pullModelCommand(ollama, model, use)),
+    ),
     vscode.commands.registerCommand('ollamaLsp.setQuantization', modelsChanged(() => setQuantizationCommand(ollama))),
     vscode.commands.registerCommand('ollamaLsp.deleteModel', modelsChanged(() => deleteModelCommand(ollama))),
-    vscode.commands.registerCommand('ollamaLsp.chat', () => chat.command()),
-    vscode.commands.registerCommand('ollamaLsp.newChat', async () => {
-      chat.reset();
-      await chat.command();
-    }),
-    vscode.commands.registerCommand('ollamaLsp.showStatus', () => showStatusCommand(ollama)),
+    vscode.commands.registerCommand('ollamaLsp.chat', (message?: string) => chat.open(typeof message === 'string' ? message : undefined)),
+    vscode.commands.registerCommand('ollamaLsp.chatAboutSelection', () => chat.open()),
+    vscode.commands.registerCommand('ollamaLsp.newChat', () => chat.host.newChat()),
+    vscode.commands.registerCommand('ollamaLsp.showStatus', () => showStatusMenu(ollama, statusBar.summary())),
+    vscode.commands.registerCommand('ollamaLsp.showLogs', () => output.show()),
     vscode.commands.registerCommand('ollamaLsp.openModelManager', () => ModelManagerPanel.show(context.extensionUri, ollama)),
     vscode.commands.registerCommand('ollamaLsp.restartServer', () => ollama.restart()),
+    vscode.window.onDidChangeActiveTextEditor(updateLanguage),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('ollama.completion')) updateLanguage();
+    }),
     ollama.client.onNotification(StatusNotification, (params: StatusParams) => statusBar.update(params)),
-    ollama.client.onNotification(ChatDeltaNotification, (params: ChatDelta) => chat.onDelta(params)),
+    ollama.client.onNotification(ChatDeltaNotification, (params: ChatDelta) => chat.host.onDelta(params)),
     ollama.client.onDidChangeState((event) => {
       if (event.newState === State.Stopped) statusBar.stopped('The ollama-lsp server stopped; see the Ollama output.');
     }),

@@ -1,5 +1,5 @@
 /** Pure text for the status bar, quick picks and messages (no vscode import: unit-tested). */
-import type { CatalogEntry, ListModelsResult, ModelEntry, StatusParams, StatusResult } from './protocol';
+import type { CatalogEntry, ListModelsResult, ModelEntry, StatusParams } from './protocol';
 
 /** Bytes as a short decimal size ("4.1 GB"). */
 export function formatBytes(bytes: number | undefined | null): string {
@@ -19,31 +19,97 @@ export function formatBytes(bytes: number | undefined | null): string {
 export interface StatusBarContent {
   text: string;
   tooltip: string;
-  error: boolean;
+  /** `error`: red, the model cannot answer; `warning`: something to do (pull the model). */
+  severity: 'ok' | 'warning' | 'error';
 }
 
 const stateIcons: Record<StatusParams['state'], string> = {
-  idle: '$(check)',
+  idle: '$(sparkle)',
   loading: '$(loading~spin)',
   generating: '$(loading~spin)',
   error: '$(error)',
   disabled: '$(circle-slash)',
 };
 
-/** Status bar item text from the last `ollama/status` notification. */
-export function statusBarContent(status: StatusParams | undefined): StatusBarContent {
+/** The model a "not pulled" message names, if it is one. */
+export function missingModel(message: string | null | undefined): string | undefined {
+  return /model '([^']+)' is not pulled/.exec(message ?? '')?.[1];
+}
+
+/**
+ * Status bar item from the last `ollama/status` notification: an icon for the state, the
+ * model, and the last speed (`speed`, kept from the last status that had one).
+ * `offFor` names the active editor's language when completion is off for it.
+ */
+export function statusBarContent(
+  status: StatusParams | undefined,
+  speed?: number,
+  offFor?: string,
+): StatusBarContent {
+  const menu = 'Click for the Ollama menu.';
   if (!status) {
-    return { text: '$(loading~spin) Ollama', tooltip: 'Ollama: starting the language server', error: false };
+    return { text: '$(loading~spin) Ollama', tooltip: `Ollama: starting the language server\n${menu}`, severity: 'ok' };
   }
-  const model = status.model ? ` ${status.model}` : '';
-  let speed = '';
-  if (status.state === 'generating' && typeof status.tokensPerSecond === 'number') {
-    speed = ` ${status.tokensPerSecond.toFixed(0)} tok/s`;
+  const model = status.model ?? 'Ollama';
+  const lines = [`Ollama: ${status.state}`, status.model ? `Model: ${status.model}` : '', status.message ?? ''];
+  if (typeof speed === 'number') lines.push(`Last suggestion: ${speed.toFixed(1)} tokens/s`);
+  const missing = missingModel(status.message);
+  if (status.state === 'error' && missing) {
+    return { text: `$(cloud-download) Pull ${missing}`, tooltip: [...lines, menu].filter(Boolean).join('\n'), severity: 'warning' };
   }
-  const tooltip = [`Ollama: ${status.state}`, status.model ? `Model: ${status.model}` : '', status.message ?? '']
-    .filter(Boolean)
-    .join('\n');
-  return { text: `${stateIcons[status.state] ?? ''}${model}${speed}`, tooltip, error: status.state === 'error' };
+  const shownSpeed = typeof speed === 'number' && status.state !== 'error' ? ` · ${speed.toFixed(0)} tok/s` : '';
+  const icon = offFor && status.state !== 'error' ? '$(circle-slash)' : stateIcons[status.state] ?? '';
+  if (offFor) lines.push(`Inline suggestions are off for ${offFor}.`);
+  return {
+    text: `${icon} ${model}${shownSpeed}`,
+    tooltip: [...lines, menu].filter(Boolean).join('\n'),
+    severity: status.state === 'error' ? 'error' : 'ok',
+  };
+}
+
+/** Whether the `ollama.completion.languages` / `disabledLanguages` settings turn `language` off. */
+export function completionsOff(language: string, languages: readonly string[], disabled: readonly string[]): boolean {
+  return disabled.includes(language) || !(languages.includes('*') || languages.includes(language));
+}
+
+/** The speed a status brings, or the one known before (the server may leave it out). */
+export function lastSpeed(status: StatusParams, before: number | undefined): number | undefined {
+  return typeof status.tokensPerSecond === 'number' && status.tokensPerSecond > 0 ? status.tokensPerSecond : before;
+}
+
+/** What a button on a server message does. */
+export type NoticeAction =
+  | { title: string; kind: 'pull'; model: string; use?: 'completion' | 'chat' }
+  | { title: string; kind: 'command'; command: string; args?: unknown[] };
+
+const openManager: NoticeAction = { title: 'Open Model Manager', kind: 'command', command: 'ollamaLsp.openModelManager' };
+const showLogs: NoticeAction = { title: 'Show Logs', kind: 'command', command: 'ollamaLsp.showLogs' };
+const settings = (query: string): NoticeAction => ({
+  title: 'Open Settings',
+  kind: 'command',
+  command: 'workbench.action.openSettings',
+  args: [query],
+});
+
+/** A server message as a notification shows it: `code` spans in quotes (no markdown there). */
+export function plainMessage(text: string): string {
+  return text.replace(/`([^`]+)`/g, '"$1"');
+}
+
+/** The buttons a server message gets: what a person does next about it. */
+export function noticeActions(text: string, isError: boolean): NoticeAction[] {
+  const missing = missingModel(text);
+  if (missing) return [{ title: `Pull ${missing}`, kind: 'pull', model: missing }, openManager];
+  const interrupted = /download of (\S+) was interrupted/.exec(text)?.[1] ?? /Pulling (\S+) failed: .*resumes/.exec(text)?.[1];
+  if (interrupted) return [{ title: `Resume ${interrupted}`, kind: 'pull', model: interrupted }];
+  if (/TLS verification failed/.test(text)) return [settings('ollama.tls'), showLogs];
+  if (/not running at|connection to \S+ broke|timed out|cannot connect/.test(text)) return [settings('ollama.endpoints'), showLogs];
+  if (/API key|unauthori[sz]ed|authenticat/i.test(text)) return [settings('ollama.apiKey'), showLogs];
+  if (/fill-in-the-middle/.test(text)) {
+    return [{ title: 'Select Model', kind: 'command', command: 'ollamaLsp.selectModel', args: ['completion'] }, openManager];
+  }
+  if (/not enough memory/.test(text)) return [openManager];
+  return isError ? [showLogs] : [];
 }
 
 export interface ModelPickItem {
@@ -85,18 +151,26 @@ export function catalogPickItems(result: ListModelsResult): ModelPickItem[] {
     }));
 }
 
-/** The `ollama.status` result as lines for a modal message. */
-export function statusLines(s: StatusResult): string[] {
-  const lines = [
-    `Completion model: ${s.roles?.completion ?? '-'}`,
-    `Chat model: ${s.roles?.chat ?? '-'}`,
-  ];
-  for (const e of s.endpoints ?? []) {
-    lines.push(`${e.url}: ${e.healthy ? `ok, Ollama ${e.version ?? '?'}` : `unreachable (${e.error ?? 'no answer'})`}`);
-  }
-  for (const err of s.lastErrors ?? []) {
-    const text = typeof err === 'string' ? err : (err as { message?: string }).message ?? JSON.stringify(err);
-    lines.push(`Error: ${text}`);
-  }
-  return lines;
+export interface PickGroup {
+  label: string;
+  items: ModelPickItem[];
+}
+
+/** Pull Model's list: what the server recommends for this machine first, then the catalog. */
+export function pullPickGroups(result: ListModelsResult): PickGroup[] {
+  const all = catalogPickItems(result);
+  const recommended = (result.recommended ?? [])
+    .filter((r) => !r.pulled)
+    .map((r) => {
+      const item = all.find((i) => i.model === r.model);
+      return {
+        label: `$(star-full) ${r.model}`,
+        description: item?.description ?? '',
+        detail: r.reason, // it begins with the role: "completion: ..."
+        model: r.model,
+      };
+    });
+  const rest = all.filter((i) => !recommended.some((r) => r.model === i.model));
+  const groups = [{ label: 'Recommended for this machine', items: recommended }, { label: 'All models', items: rest }];
+  return groups.filter((g) => g.items.length > 0);
 }

@@ -64,6 +64,7 @@ export class ModelManagerPanel {
 
   dispose(): void {
     ModelManagerPanel.current = undefined;
+    this.host.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }

@@ -1,24 +1,39 @@
 /** The Model Manager's extension side: answers the page's messages through the server. */
 import type { FromPage, ToPage } from './managerMessages';
-import { followModel } from './progressHub';
-import { Commands, type ListModelsResult, type PullResult, type ShowModelResult } from './protocol';
+import { followModel, type ProgressEvent } from './progressHub';
+import { Commands, type ListModelsResult, type PullResult, type Role, type ShowModelResult } from './protocol';
 import { errorMessage, type OllamaServer } from './server';
 
 export interface ManagerActions {
   /** Switch with the editor's own progress and messages. */
-  switchModel(model: string, role: 'completion' | 'chat'): Promise<unknown>;
+  switchModel(model: string, role: Role): Promise<unknown>;
   /** Delete after the user confirmed; resolves true when deleted. */
   deleteModel(model: string): Promise<boolean>;
 }
 
+/** The model a pull's progress is about: the server titles it "Pulling <model>". */
+export function pulledModel(event: ProgressEvent): string | undefined {
+  return /^Pulling (\S+)$/.exec(event.title)?.[1];
+}
+
 export class ModelManagerHost {
   private readonly pulling = new Set<string>();
+  private readonly stopWatching: () => void;
 
   constructor(
     private readonly server: OllamaServer,
     private readonly post: (message: ToPage) => void,
     private readonly actions: ManagerActions,
-  ) {}
+  ) {
+    // Every pull shows in its row, also one started from the command palette.
+    this.stopWatching = server.progress.listen((event) => {
+      const model = pulledModel(event);
+      if (model && event.kind !== 'end') {
+        this.post({ type: 'progress', model, percentage: event.percentage, message: event.message, done: false });
+      }
+      return false; // watched, not claimed: a palette pull keeps its notification
+    });
+  }
 
   async refresh(): Promise<void> {
     try {
@@ -35,11 +50,9 @@ export class ModelManagerHost {
       case 'refresh':
         return this.refresh();
       case 'pull':
-        return this.pull(message.model);
+        return this.pull(message.model, message.use);
       case 'cancelPull':
-        await this.server.execute(Commands.cancelPull, { model: message.model }).catch((error: unknown) => {
-          this.post({ type: 'error', message: errorMessage(error) });
-        });
+        await this.server.execute(Commands.cancelPull, { model: message.model }).catch(() => undefined);
         return;
       case 'switch':
         await this.actions.switchModel(message.model, message.role);
@@ -52,23 +65,21 @@ export class ModelManagerHost {
     }
   }
 
-  private async pull(model: string): Promise<void> {
+  /** A pull from the page: its progress shows in the row only (claimed from the notification). */
+  private async pull(model: string, use?: Role): Promise<void> {
     if (this.pulling.has(model)) return;
     this.pulling.add(model);
-    const stop = followModel(this.server.progress, model, (event) => {
-      if (event.kind !== 'end') {
-        this.post({ type: 'progress', model, percentage: event.percentage, message: event.message, done: false });
-      }
-    });
+    const claim = followModel(this.server.progress, model, () => undefined);
     try {
       const result = await this.server.execute<PullResult>(Commands.pullModel, { model });
       this.post({ type: 'progress', model, percentage: 100, message: result.status, done: true });
+      if (use && result.status === 'done') await this.actions.switchModel(model, use);
       await this.refresh();
     } catch (error) {
-      this.post({ type: 'progress', model, message: errorMessage(error), done: true });
-      this.post({ type: 'error', message: `Pulling ${model} failed: ${errorMessage(error)}` });
+      // The server's message as it is (it already names the model), at the model's row.
+      this.post({ type: 'progress', model, done: true, error: errorMessage(error) });
     } finally {
-      stop();
+      claim();
       this.pulling.delete(model);
     }
   }
@@ -82,5 +93,9 @@ export class ModelManagerHost {
     } catch (error) {
       this.post({ type: 'error', message: errorMessage(error) });
     }
+  }
+
+  dispose(): void {
+    this.stopWatching();
   }
 }

@@ -22,6 +22,8 @@ export interface ModelEntry {
   parameterSize?: string;
   quantization?: string;
   supportsFim?: boolean;
+  /** As Ollama reports them (`completion`, `insert`, `embedding`, ...); empty when it does not say. */
+  capabilities?: string[];
   loaded?: boolean;
   roles?: Role[];
 }
@@ -34,17 +36,29 @@ export interface CatalogEntry {
   sizeBytes?: number;
   supportsFim?: boolean;
   pulled?: boolean;
+  recommended?: boolean;
   fits?: boolean;
+}
+
+/** The server's choice of model and level for a role on this machine. */
+export interface Recommendation {
+  role: Role;
+  model: string;
+  level: string;
+  pulled: boolean;
+  reason: string;
 }
 
 export interface ListModelsResult {
   models: ModelEntry[];
   catalog?: CatalogEntry[];
+  recommended?: Recommendation[];
 }
 
 export interface ShowModelResult {
   name: string;
-  details?: { family?: string; parameterSize?: string; quantizationLevel?: string; format?: string };
+  /** Ollama's own `details`, with its snake_case keys. */
+  details?: { family?: string; parameter_size?: string; quantization_level?: string; format?: string };
   capabilities?: string[];
   contextLength?: number | null;
   supportsFim?: boolean;
@@ -99,6 +113,8 @@ export const ChatDeltaNotification = 'ollama/chatDelta';
 export interface ChatResult {
   conversationId: string;
   content: string;
+  cancelled?: boolean;
+  model?: string;
   tokensPerSecond?: number | null;
 }
 

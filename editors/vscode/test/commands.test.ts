@@ -6,8 +6,8 @@ import {
   pullModelCommand,
   selectModelCommand,
   setQuantizationCommand,
-  showStatusCommand,
 } from '../src/commands';
+import { ServerError } from '../src/server';
 import { ui } from './stubs/vscode';
 import { FakeServer, listModelsFixture } from './fakeServer';
 
@@ -15,17 +15,43 @@ beforeEach(() => ui.reset());
 
 const listModels = () => listModelsFixture;
 
-test('Select Model switches the picked model for the picked role', async () => {
+test('Select Model switches the picked model for the picked role; the server tells the result, once', async () => {
   const server = new FakeServer({
     'ollama.listModels': listModels,
-    'ollama.switchModel': (arg) => ({ model: arg?.model, role: arg?.role, loadMs: 120 }),
+    'ollama.switchModel': (arg) => ({ model: arg?.model, role: arg?.role, loadMs: 3004 }),
   });
   ui.answers.push('llama3.2:3b', 'chat');
   await selectModelCommand(server);
   assert.deepEqual(server.calls[1], { command: 'ollama.switchModel', argument: { model: 'llama3.2:3b', role: 'chat' } });
   const pick = ui.shown.find((s) => s.kind === 'quickPick');
   assert.equal((pick?.items as { description: string }[])[0].description, '986.0 MB · 1.5B · Q4_K_M · FIM');
-  assert.ok(ui.shown.some((s) => s.kind === 'info' && s.text === 'Ollama: chat now uses llama3.2:3b (loaded in 120 ms).'));
+  // The server shows the load's progress and "The chat model is now ..." itself.
+  assert.deepEqual(ui.shown.filter((s) => s.kind === 'info' || s.kind === 'progress'), []);
+});
+
+test('Select Model for a role from the menu asks no role', async () => {
+  const server = new FakeServer({
+    'ollama.listModels': listModels,
+    'ollama.switchModel': (arg) => ({ model: arg?.model, role: arg?.role, loadMs: 10 }),
+  });
+  ui.answers.push('qwen2.5-coder:1.5b-base');
+  await selectModelCommand(server, 'completion');
+  assert.deepEqual(server.calls[1].argument, { model: 'qwen2.5-coder:1.5b-base', role: 'completion' });
+  assert.equal(ui.shown.filter((s) => s.kind === 'quickPick').length, 1);
+});
+
+test('Select Model with no models pulled offers to pull one', async () => {
+  const server = new FakeServer({
+    'ollama.listModels': () => ({ ...listModelsFixture, models: [], recommended: [{ role: 'completion', model: 'starcoder2:3b', level: 'Q4_0', pulled: false, reason: 'fits' }] }),
+    'ollama.pullModel': (arg) => ({ model: arg?.model, status: 'done' }),
+  });
+  ui.answers.push('$(cloud-download) Pull a model…', '$(star-full) starcoder2:3b');
+  await selectModelCommand(server);
+  const [select, pull] = ui.shown.filter((s) => s.kind === 'quickPick');
+  assert.deepEqual((select.items as { label: string }[]).map((i) => i.label), ['No models pulled yet', '$(cloud-download) Pull a model…']);
+  // the recommendation for this machine comes first in the pull list
+  assert.deepEqual((pull.items as { label: string }[]).slice(0, 2).map((i) => i.label), ['Recommended for this machine', '$(star-full) starcoder2:3b']);
+  assert.deepEqual(server.calls.at(-1), { command: 'ollama.pullModel', argument: { model: 'starcoder2:3b' } });
 });
 
 test('Pull Model follows the server progress of that model and can be cancelled', async () => {
@@ -72,17 +98,37 @@ test('Pull Model accepts a model that is not in the catalog', async () => {
   assert.ok(!ui.shown.some((s) => s.kind === 'info'), 'the server announces the result, once');
 });
 
-test('a failed pull shows the server message', async () => {
-  const server = new FakeServer({
+test('a pull the server refused is not announced a second time; a local failure is', async () => {
+  const refused = new FakeServer({
     'ollama.listModels': listModels,
     'ollama.pullModel': () => {
-      throw new Error('Ollama is not reachable at http://127.0.0.1:11434: start it with `ollama serve`.');
+      throw new ServerError('Pulling starcoder2:3b failed: Ollama is not reachable.');
     },
   });
   ui.answers.push('starcoder2:3b');
-  await pullModelCommand(server);
-  const error = ui.shown.find((s) => s.kind === 'error');
-  assert.equal(error?.text, 'Ollama: pulling starcoder2:3b failed: Ollama is not reachable at http://127.0.0.1:11434: start it with `ollama serve`.');
+  await pullModelCommand(refused);
+  assert.deepEqual(ui.shown.filter((s) => s.kind === 'error'), [], 'the server showed its message');
+  const down = new FakeServer({
+    'ollama.listModels': listModels,
+    'ollama.pullModel': () => {
+      throw new Error('Client is not running');
+    },
+  });
+  ui.answers.push('starcoder2:3b');
+  await pullModelCommand(down);
+  assert.deepEqual(ui.shown.filter((s) => s.kind === 'error').map((s) => s.text), ['Ollama: pulling starcoder2:3b failed: Client is not running']);
+});
+
+test('Pull and use pulls, then switches the role to the model', async () => {
+  const server = new FakeServer({
+    'ollama.pullModel': (arg) => ({ model: arg?.model, status: 'done' }),
+    'ollama.switchModel': (arg) => ({ model: arg?.model, role: arg?.role }),
+  });
+  await pullModelCommand(server, 'starcoder2:3b', 'completion');
+  assert.deepEqual(server.calls, [
+    { command: 'ollama.pullModel', argument: { model: 'starcoder2:3b' } },
+    { command: 'ollama.switchModel', argument: { model: 'starcoder2:3b', role: 'completion' } },
+  ]);
 });
 
 test('Delete Model asks first and does nothing when the user keeps it', async () => {
@@ -108,14 +154,6 @@ test('Set Quantization sends model, level and role', async () => {
   await setQuantizationCommand(server);
   assert.deepEqual(server.calls[1].argument, { model: 'qwen2.5-coder:1.5b-base', level: 'q8_0', role: 'completion' });
   assert.ok(ui.shown.some((s) => s.text === 'Ollama: qwen2.5-coder:1.5b-base (q8_0) created.'));
+  assert.deepEqual(ui.shown.filter((s) => s.kind === 'progress'), [], "the server's progress is the only one");
 });
 
-test('Show Status lists endpoints in a modal message', async () => {
-  const server = new FakeServer({
-    'ollama.status': () => ({ state: 'idle', roles: { completion: 'a' }, endpoints: [{ url: 'http://127.0.0.1:11434', healthy: true, version: '0.12.3' }] }),
-  });
-  await showStatusCommand(server);
-  const shown = ui.shown.find((s) => s.kind === 'info');
-  assert.equal(shown?.text, 'Ollama: idle');
-  assert.match((shown?.options as { detail: string }).detail, /http:\/\/127\.0\.0\.1:11434: ok, Ollama 0\.12\.3/);
-});

@@ -1,5 +1,5 @@
 /** An OllamaServer that answers commands from handlers and records what was asked. */
-import { ProgressHub } from '../src/progressHub';
+import { ProgressHub, type ProgressEvent } from '../src/progressHub';
 import type { CancellationLike, OllamaServer } from '../src/server';
 
 type Handler = (argument: Record<string, unknown> | undefined, server: FakeServer) => unknown;
@@ -11,8 +11,24 @@ export class FakeServer implements OllamaServer {
 
   constructor(private readonly handlers: Record<string, Handler>) {}
 
-  async execute<T>(command: string, argument?: object, _cancel?: CancellationLike): Promise<T> {
+  /** The work-done token of the last command: progress on it goes to that command's listener. */
+  lastToken = 0;
+
+  async execute<T>(
+    command: string,
+    argument?: object,
+    _cancel?: CancellationLike,
+    onProgress?: (event: ProgressEvent) => void,
+  ): Promise<T> {
     this.calls.push({ command, argument: argument as Record<string, unknown> | undefined });
+    const token = ++this.lastToken;
+    if (onProgress) {
+      this.progress.listen((event) => {
+        if (String(event.token) !== String(token)) return false;
+        onProgress(event);
+        return true;
+      });
+    }
     const handler = this.handlers[command];
     if (!handler) throw new Error(`unexpected command ${command}`);
     return (await handler(argument as Record<string, unknown> | undefined, this)) as T;

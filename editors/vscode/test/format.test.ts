@@ -1,7 +1,16 @@
 import './stubs/register';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { catalogPickItems, formatBytes, modelPickItems, statusBarContent, statusLines } from '../src/format';
+import {
+  catalogPickItems,
+  completionsOff,
+  formatBytes,
+  lastSpeed,
+  modelPickItems,
+  noticeActions,
+  plainMessage,
+  statusBarContent,
+} from '../src/format';
 import { listModelsFixture } from './fakeServer';
 
 test('formatBytes uses decimal units', () => {
@@ -11,14 +20,53 @@ test('formatBytes uses decimal units', () => {
   assert.equal(formatBytes(undefined), '?');
 });
 
-test('the status bar shows model, state and tokens per second', () => {
-  assert.equal(statusBarContent({ state: 'idle', model: 'qwen:1.5b' }).text, '$(check) qwen:1.5b');
-  const generating = statusBarContent({ state: 'generating', model: 'qwen:1.5b', tokensPerSecond: 41.7 });
-  assert.equal(generating.text, '$(loading~spin) qwen:1.5b 42 tok/s');
-  const down = statusBarContent({ state: 'error', model: 'qwen:1.5b', message: 'Ollama is not reachable' });
-  assert.equal(down.error, true);
+test('the status bar shows an icon, the model and the last speed, also once idle', () => {
+  assert.equal(statusBarContent({ state: 'idle', model: 'qwen:1.5b' }).text, '$(sparkle) qwen:1.5b');
+  const generating = statusBarContent({ state: 'generating', model: 'qwen:1.5b', tokensPerSecond: 41.7 }, 41.7);
+  assert.equal(generating.text, '$(loading~spin) qwen:1.5b · 42 tok/s');
+  // the server sends the speed with idle; idle without one keeps the last
+  let speed = lastSpeed({ state: 'idle', model: 'qwen:1.5b', tokensPerSecond: 38.2 }, undefined);
+  speed = lastSpeed({ state: 'idle', model: 'qwen:1.5b' }, speed);
+  assert.equal(statusBarContent({ state: 'idle', model: 'qwen:1.5b' }, speed).text, '$(sparkle) qwen:1.5b · 38 tok/s');
+  assert.match(statusBarContent({ state: 'idle', model: 'qwen:1.5b' }, speed).tooltip, /38\.2 tokens\/s/);
+  const down = statusBarContent({ state: 'error', model: 'qwen:1.5b', message: 'Ollama is not reachable' }, speed);
+  assert.equal(down.severity, 'error');
+  assert.equal(down.text, '$(error) qwen:1.5b');
   assert.match(down.tooltip, /Ollama is not reachable/);
-  assert.equal(statusBarContent(undefined).error, false);
+  assert.equal(statusBarContent(undefined).severity, 'ok');
+  const off = statusBarContent({ state: 'idle', model: 'qwen:1.5b' }, undefined, 'markdown');
+  assert.equal(off.text, '$(circle-slash) qwen:1.5b');
+  assert.match(off.tooltip, /off for markdown/);
+});
+
+test('a model that is not pulled is a call to pull it, not a red error', () => {
+  const missing = statusBarContent({
+    state: 'error',
+    model: 'qwen2.5-coder:1.5b-base',
+    message: "model 'qwen2.5-coder:1.5b-base' is not pulled on http://127.0.0.1:11434: pull it with `ollama pull qwen2.5-coder:1.5b-base`",
+  });
+  assert.equal(missing.text, '$(cloud-download) Pull qwen2.5-coder:1.5b-base');
+  assert.equal(missing.severity, 'warning');
+});
+
+test('server messages get the buttons that act on them, and no markdown', () => {
+  const titles = (text: string, error = true) => noticeActions(text, error).map((a) => a.title);
+  assert.deepEqual(titles("model 'qwen2.5-coder:1.5b-base' is not pulled on http://h:11434: run Pull Model"), [
+    'Pull qwen2.5-coder:1.5b-base',
+    'Open Model Manager',
+  ]);
+  assert.deepEqual(titles('Ollama is not running at http://127.0.0.1:11434: start it with `ollama serve`'), ['Open Settings', 'Show Logs']);
+  assert.deepEqual(titles('The download of codellama:7b was interrupted at 40 %; pull it again', false), ['Resume codellama:7b']);
+  assert.deepEqual(titles("model 'llama3' does not support fill-in-the-middle (insert); choose a code model"), ['Select Model', 'Open Model Manager']);
+  assert.deepEqual(titles('something odd'), ['Show Logs']);
+  assert.deepEqual(titles('Pulled starcoder2:3b in 4 s.', false), []);
+  assert.equal(plainMessage('start it with `ollama serve`, or check `ollama.endpoints`'), 'start it with "ollama serve", or check "ollama.endpoints"');
+});
+
+test('completions are off for a disabled language, or one the allow-list leaves out', () => {
+  assert.equal(completionsOff('python', ['*'], ['markdown']), false);
+  assert.equal(completionsOff('markdown', ['*'], ['markdown']), true);
+  assert.equal(completionsOff('go', ['python'], []), true);
 });
 
 test('Select Model items carry size, quantization, FIM support and loaded state', () => {
@@ -37,23 +85,3 @@ test('Pull Model offers only models not pulled yet, warning when one may not fit
   assert.equal(items[0].detail, 'starcoder2');
 });
 
-test('status lines name role models and endpoint health', () => {
-  assert.deepEqual(
-    statusLines({
-      state: 'error',
-      roles: { completion: 'a', chat: 'b' },
-      endpoints: [
-        { url: 'http://127.0.0.1:11434', healthy: false, error: 'connection refused' },
-        { url: 'http://h:11434', healthy: true, version: '0.12.3' },
-      ],
-      lastErrors: [{ message: 'model not found' }],
-    }),
-    [
-      'Completion model: a',
-      'Chat model: b',
-      'http://127.0.0.1:11434: unreachable (connection refused)',
-      'http://h:11434: ok, Ollama 0.12.3',
-      'Error: model not found',
-    ],
-  );
-});

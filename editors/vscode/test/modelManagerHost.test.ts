@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ToPage } from '../src/managerMessages';
 import { ModelManagerHost } from '../src/modelManagerHost';
+import { ServerError } from '../src/server';
 import { FakeServer, listModelsFixture } from './fakeServer';
 
 function setup(handlers: ConstructorParameters<typeof FakeServer>[0], deleted = true) {
@@ -25,7 +26,7 @@ test('the page gets the model list when it is ready', async () => {
   assert.deepEqual(posted, [{ type: 'models', data: listModelsFixture }]);
 });
 
-test('a pull streams progress to the page, then the new list', async () => {
+test('pulls stream their progress to the page, then the new list', async () => {
   const { posted, host } = setup({
     'ollama.pullModel': (arg, s) => {
       s.progress.handle('p', { kind: 'begin', title: `Pulling ${String(arg?.model)}`, percentage: 0 });
@@ -38,23 +39,40 @@ test('a pull streams progress to the page, then the new list', async () => {
   await host.handle({ type: 'pull', model: 'starcoder2:3b' });
   assert.deepEqual(posted, [
     { type: 'progress', model: 'starcoder2:3b', percentage: 0, message: undefined, done: false },
+    { type: 'progress', model: 'other:1b', percentage: 0, message: undefined, done: false },
     { type: 'progress', model: 'starcoder2:3b', percentage: 60, message: 'downloading', done: false },
     { type: 'progress', model: 'starcoder2:3b', percentage: 100, message: 'success', done: true },
     { type: 'models', data: listModelsFixture },
   ]);
 });
 
-test('a failed pull ends the bar and says why', async () => {
+test('a failed pull ends the bar and says why at its row, in the server\'s words only', async () => {
   const { posted, host } = setup({
     'ollama.pullModel': () => {
-      throw new Error('model "nope" not found in the registry');
+      throw new ServerError('Pulling nope failed: model "nope" not found in the registry.');
     },
   });
   await host.handle({ type: 'pull', model: 'nope' });
   assert.deepEqual(posted, [
-    { type: 'progress', model: 'nope', message: 'model "nope" not found in the registry', done: true },
-    { type: 'error', message: 'Pulling nope failed: model "nope" not found in the registry' },
+    { type: 'progress', model: 'nope', done: true, error: 'Pulling nope failed: model "nope" not found in the registry.' },
   ]);
+});
+
+test('a pull started elsewhere (the command palette) shows in its row too', () => {
+  const { server, posted } = setup({});
+  server.progress.handle('t', { kind: 'begin', title: 'Pulling starcoder2:3b', percentage: 0 });
+  server.progress.handle('t', { kind: 'report', percentage: 30, message: '0.5 GB / 1.7 GB' });
+  server.progress.handle('u', { kind: 'begin', title: 'Loading llama3.2:3b' });
+  assert.deepEqual(posted, [
+    { type: 'progress', model: 'starcoder2:3b', percentage: 0, message: undefined, done: false },
+    { type: 'progress', model: 'starcoder2:3b', percentage: 30, message: '0.5 GB / 1.7 GB', done: false },
+  ]);
+});
+
+test('pull and use switches the role once the pull is done', async () => {
+  const { actions, host } = setup({ 'ollama.pullModel': (arg) => ({ model: arg?.model, status: 'done' }) });
+  await host.handle({ type: 'pull', model: 'starcoder2:3b', use: 'completion' });
+  assert.deepEqual(actions, ['switch starcoder2:3b completion']);
 });
 
 test('compare asks the server about both models', async () => {

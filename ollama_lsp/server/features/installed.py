@@ -86,6 +86,7 @@ async def list_models(
             "parameterSize": s.details.parameter_size,
             "quantization": s.details.quantization_level,
             "supportsFim": _supports_fim(s),
+            "capabilities": list(s.capabilities),  # empty when Ollama does not say
             "loaded": s.name in loaded,
             "roles": _roles_of(settings, s.name),
         }
@@ -93,8 +94,9 @@ async def list_models(
     ]
     hardware = await machine_hardware()
     num_ctx = settings.completion.num_ctx
-    names = [s.name for s in summaries]
-    advice = recommend(hardware, num_ctx=num_ctx, available=names)
+    # name -> level: a catalog tag installed under a shorter name counts as pulled
+    installed = {s.name: s.details.quantization_level for s in summaries}
+    advice = recommend(hardware, num_ctx=num_ctx, available=installed)
     recommended = [
         {
             "role": choice.role,
@@ -110,7 +112,7 @@ async def list_models(
         {
             "name": item.tag,
             "family": item.entry.name,
-            "parameterSize": item.entry.size,
+            "parameterSize": item.entry.size.upper(),  # as Ollama writes it: 1.5B
             "quantization": item.level.name,
             "sizeBytes": item.size_bytes,
             "supportsFim": item.entry.supports_fim,
@@ -124,7 +126,7 @@ async def list_models(
                 num_ctx,
             ),
         }
-        for item in catalog_items(names)
+        for item in catalog_items(installed)
         if not item.pulled
     ]
     return {"models": models, "catalog": catalog, "recommended": recommended}

@@ -10,6 +10,7 @@ from ollama_lsp.models import (
     entries_for,
     find_entry,
     get_level,
+    installed_as,
     library_tag,
     split_tag,
     verify_tag,
@@ -76,6 +77,30 @@ def test_verify_tag_matches_like_ollama() -> None:
     assert verify_tag("me/thing:v2", available) == "me/thing:v2"
     assert verify_tag("codellama:7b-code-q8_0", available) is None
     assert verify_tag("codellama:7b", available) is None
+
+
+def test_a_library_tag_is_found_under_the_shorter_name_ollama_lists() -> None:
+    # what /api/tags says: the name pulled, and the level in the details
+    installed = {
+        "qwen2.5-coder:1.5b-base": "Q4_K_M",
+        "starcoder2:3b": "Q4_0",
+        "codellama:7b": "Q4_0",
+        "nomic-embed-text:latest": "F16",
+    }
+    assert installed_as("qwen2.5-coder:1.5b-base-q4_K_M", installed) == "qwen2.5-coder:1.5b-base"
+    assert installed_as("starcoder2:3b-q4_0", installed) == "starcoder2:3b"
+    assert installed_as("codellama:7b-instruct-q4_0", installed) == "codellama:7b"
+    assert installed_as("qwen2.5-coder:1.5b-base-q8_0", installed) is None  # another level
+    assert installed_as("codellama:7b-code-q4_0", installed) is None  # another variant
+    assert installed_as("qwen2.5-coder:3b-base-q4_K_M", installed) is None  # another size
+    # names alone: a level the name does not spell is unknown, so only exact names match
+    assert installed_as("starcoder2:3b-q4_0", list(installed)) is None
+    assert installed_as("starcoder2:3b", list(installed)) == "starcoder2:3b"
+
+
+def test_catalog_items_count_a_model_installed_under_a_shorter_name_as_pulled() -> None:
+    pulled = {i.tag for i in catalog_items({"qwen2.5-coder:1.5b-base": "Q4_K_M"}) if i.pulled}
+    assert pulled == {"qwen2.5-coder:1.5b-base-q4_K_M"}
 
 
 def test_catalog_entries_resolve_back_from_their_tags() -> None:

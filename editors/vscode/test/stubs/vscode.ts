@@ -67,6 +67,10 @@ export enum ProgressLocation {
   Window = 10,
   Notification = 15,
 }
+export enum QuickPickItemKind {
+  Separator = -1,
+  Default = 0,
+}
 export enum StatusBarAlignment {
   Left = 1,
   Right = 2,
