@@ -11,7 +11,7 @@ import pytest
 from tests.editors.emulator import generations
 from tests.editors.neovim_session import NeovimSession, start, wait_for, write_init
 from tests.editors.nvim_binary import find_nvim
-from tests.editors.server_probe import server_commands
+from tests.editors.server_probe import require_command
 from tests.fake_ollama import FakeOllama
 
 NVIM, WHY_NOT = find_nvim()
@@ -58,11 +58,6 @@ def type_a_function_body(session: NeovimSession) -> None:
     session.nvim.current.buffer[:] = ["def add(a, b):", ""]
     session.nvim.current.window.cursor = (2, 0)
     session.nvim.input("A    ")
-
-
-def require_command(command: str) -> None:
-    if command not in server_commands():
-        pytest.skip(f"the server does not offer {command} yet")
 
 
 def test_typing_shows_a_suggestion_and_tab_accepts_it(neovim: Any, fake_ollama: FakeOllama) -> None:

@@ -12,10 +12,16 @@ import sys
 import time
 from pathlib import Path
 
-from ollama_lsp.commands_cli._options import CliError, add_common_arguments, load_options
-from ollama_lsp.completion.pipeline import CompletionPipeline, CompletionRequest
+from ollama_lsp.cli._options import CliError, add_common_arguments, load_options
+from ollama_lsp.completion.pipeline import (
+    CompletionPipeline,
+    CompletionRequest,
+    Failed,
+    SkipReason,
+    Suggestion,
+)
 from ollama_lsp.context import Document
-from ollama_lsp.ollama import AiError, OllamaClient
+from ollama_lsp.ollama import OllamaClient
 from ollama_lsp.providers import AiResponseCache, OllamaProvider
 
 __all__ = ["configure", "language_id", "parse_position", "run"]
@@ -28,6 +34,16 @@ _LANGUAGES = {
     ".swift": "swift", ".scala": "scala", ".sql": "sql", ".html": "html", ".css": "css",
     ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".md": "markdown",
 }  # fmt: skip
+
+
+_WHY: dict[SkipReason, str] = {
+    "disabled": "completion is off here (completion.enabled, languages, disabledLanguages)",
+    "excluded": "the file is excluded (it holds secrets, or completion.exclude)",
+    "empty": "the model had nothing to add",
+    "not connected": "no backend",
+    "superseded": "a newer request came",
+    "stopped": "the generation was stopped",
+}
 
 
 def language_id(path: Path) -> str:
@@ -55,25 +71,6 @@ def _offset(text: str, line: int, column: int) -> int:
     return sum(len(current) + 1 for current in lines[: line - 1]) + column - 1
 
 
-class _ErrorKeeper:
-    """The pipeline reports errors to its observer; keep the first to raise it."""
-
-    def __init__(self) -> None:
-        self.error: AiError | None = None
-
-    def generation_started(self, model: str) -> None:
-        pass
-
-    def generation_finished(self, model: str, tokens_per_second: float | None) -> None:
-        pass
-
-    def succeeded(self) -> None:
-        pass
-
-    def failed(self, error: AiError, model: str) -> None:
-        self.error = self.error or error
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
     parser.add_argument("position", metavar="FILE:LINE:COL", help="where the cursor is (1-based)")
@@ -89,27 +86,26 @@ async def _complete(args: argparse.Namespace) -> int:
     options = load_options(args)
     document = Document(path.resolve().as_uri(), text, language_id(path), 1)
     request = CompletionRequest(document, _offset(text, line, column), invoked=True)
-    errors = _ErrorKeeper()
     async with OllamaClient(options.client) as client:
         provider = OllamaProvider(client, AiResponseCache())
         provider.keep_alive = options.settings.keep_alive
         pipeline = CompletionPipeline(
-            provider, options.settings.completion, observer=errors, workspace_root=str(Path.cwd())
+            provider, options.settings.completion, workspace_root=str(Path.cwd())
         )
         started = time.perf_counter()
         try:
-            suggestion = await pipeline.complete(request)
+            outcome = await pipeline.complete(request)
         finally:
             await pipeline.aclose()
         elapsed_ms = (time.perf_counter() - started) * 1000
-    if errors.error is not None:
-        raise errors.error
+    if isinstance(outcome, Failed):
+        raise outcome.error
     if args.timing:
         print(f"{elapsed_ms:.0f} ms", file=sys.stderr)
-    if suggestion is None or not suggestion.text:
-        print("no suggestion at this position", file=sys.stderr)
+    if not isinstance(outcome, Suggestion):
+        print(f"no suggestion at this position: {_WHY[outcome.reason]}", file=sys.stderr)
         return 1
-    print(suggestion.text)
+    print(outcome.text)
     return 0
 
 

@@ -19,8 +19,7 @@ from typing import Any
 import platformdirs
 
 from ollama_lsp.ollama import DEFAULT_HOST, ClientSettings
-from ollama_lsp.server.features.backend import client_settings
-from ollama_lsp.server.settings import Settings, merge_raw, parse_settings
+from ollama_lsp.settings import Settings, merge_raw, parse_settings
 
 __all__ = ["CliError", "Options", "add_common_arguments", "default_config_path", "load_options"]
 
@@ -112,7 +111,7 @@ def load_options(args: argparse.Namespace, *, chat_model_flag: bool = False) -> 
     settings, problems = parse_settings(merge_raw(file, flags))
     if problems:
         raise CliError("; ".join(p.describe() for p in problems))
-    client = client_settings(settings)
+    client = settings.client_settings()
     completion_file = _section(file, "completion")
     chat_file = _section(file, "chat")
     sources = {

@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import sys
 
-from ollama_lsp.commands_cli._options import add_common_arguments, load_options
+from ollama_lsp.cli._options import add_common_arguments, load_options
 from ollama_lsp.models.benchmark import format_table, run_benchmark
 from ollama_lsp.ollama import OllamaClient
 from ollama_lsp.store import ModelStore

@@ -1,9 +1,10 @@
 """Typed settings, read leniently: a bad value is reported and replaced by its default.
 
-Settings arrive as JSON (camelCase keys) from ``initializationOptions``, from
-``workspace/configuration`` (section ``ollama``) and from ``workspace/didChangeConfiguration``.
-:func:`parse_settings` never raises: each bad key becomes a :class:`SettingProblem` naming the
-key, what was wrong and the default used instead, so the server can tell the user once.
+Settings arrive as JSON (camelCase keys): in the server from ``initializationOptions``,
+``workspace/configuration`` (section ``ollama``) and ``workspace/didChangeConfiguration``; in
+the command line from a JSON file and flags. :func:`parse_settings` never raises: each bad key
+becomes a :class:`SettingProblem` naming the key, what was wrong and the default used instead,
+so the user is told once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from collections.abc import Mapping
 from typing import Any, Literal, Union, get_args, get_origin
 
 import attrs
+
+from ollama_lsp.models import Role
+from ollama_lsp.ollama import ClientSettings
 
 __all__ = [
     "ChatSettings",
@@ -104,9 +108,10 @@ class CompletionSettings:
 
 @attrs.frozen
 class ChatSettings:
-    """Chat: which model answers."""
+    """Chat: which model answers, with how much context."""
 
     model: str = "qwen2.5-coder:1.5b-instruct"
+    num_ctx: int = attrs.field(default=4096, validator=[_positive, _at_most(1_048_576)])
 
 
 @attrs.frozen
@@ -160,6 +165,30 @@ class Settings:
     memory: MemorySettings = MemorySettings()
     tls: TlsSettings = TlsSettings()
     timeouts: TimeoutSettings = TimeoutSettings()
+
+    def model_for(self, role: Role) -> str:
+        """The model configured for ``role``."""
+        return self.completion.model if role == "completion" else self.chat.model
+
+    def with_model(self, role: Role, model: str) -> Settings:
+        """These settings with ``model`` as the model for ``role``."""
+        if role == "completion":
+            return attrs.evolve(self, completion=attrs.evolve(self.completion, model=model))
+        return attrs.evolve(self, chat=attrs.evolve(self.chat, model=model))
+
+    def client_settings(self) -> ClientSettings:
+        """The Ollama client's settings: ours where given, ``OLLAMA_HOST`` / ``OLLAMA_API_KEY``
+        otherwise."""
+        return ClientSettings.from_env(
+            endpoints=self.endpoints or None,
+            api_key=self.api_key,
+            headers=dict(self.headers),
+            verify_tls=self.tls.verify,
+            ca_bundle=self.tls.ca_bundle,
+            connect_timeout=self.timeouts.connect,
+            read_timeout=self.timeouts.read,
+            first_token_timeout=self.timeouts.first_token,
+        )
 
 
 @attrs.frozen

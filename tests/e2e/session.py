@@ -1,7 +1,8 @@
-"""A server subprocess with its own model store, for the command tests (no tests here).
+"""A server subprocess with its own model store, for the command tests.
 
-:func:`start` launches ``python -m ollama_lsp`` with ``OLLAMA_LSP_STORE`` pointing at a file of
-the test's, so a second server (after a kill -9) finds the first one's records. The client
+:func:`start` launches ``python -m ollama_lsp`` (or ``command``) with ``OLLAMA_LSP_STORE``
+pointing at a file of the test's, so a second server (after a kill -9) finds the first one's
+records. The client
 collects ``ollama/chatDelta`` notifications in ``client.chat_deltas``, answers
 ``window/showMessageRequest`` with ``client.answers`` (action titles, taken in order; ``None``
 dismisses) and records the questions in ``client.questions``.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,9 @@ from tests.fake_ollama import FakeOllama
 __all__ = ["execute", "progress_of", "start", "started", "stop", "wait_for_message"]
 
 
-async def start(store: Path) -> LanguageClient:
+async def start(store: Path, command: Sequence[str] = SERVER.server_command) -> LanguageClient:
     config = ClientServerConfig(
-        server_command=SERVER.server_command,
+        server_command=list(command),
         server_env={**os.environ, "OLLAMA_HOST": UNREACHABLE, "OLLAMA_LSP_STORE": str(store)},
     )
     client = await config.start()
@@ -61,10 +62,14 @@ async def stop(client: LanguageClient) -> None:
 
 @contextlib.asynccontextmanager
 async def started(
-    store: Path, fake: FakeOllama, profile: str = "visual-studio-code", **settings: Any
+    store: Path,
+    fake: FakeOllama,
+    profile: str = "visual-studio-code",
+    command: Sequence[str] = SERVER.server_command,
+    **settings: Any,
 ) -> AsyncIterator[LanguageClient]:
     """A server on ``fake`` using the store file ``store``, initialized; stopped afterwards."""
-    client = await start(store)
+    client = await start(store, command)
     try:
         await initialize(client, settings={**settings_for(fake.url), **settings}, profile=profile)
         yield client

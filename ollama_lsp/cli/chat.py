@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from ollama_lsp.commands_cli._options import CliError, add_common_arguments, load_options
+from ollama_lsp.cli._options import CliError, add_common_arguments, load_options
 from ollama_lsp.ollama import ChatMessage, OllamaClient
 
 __all__ = ["configure", "run"]

@@ -1,3 +1,5 @@
+"""`ollama-lsp --version`, as a real process."""
+
 import subprocess
 import sys
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from ollama_lsp.commands_cli._options import Options, add_common_arguments, load_options
+from ollama_lsp.cli._options import Options, add_common_arguments, load_options
 from ollama_lsp.models import Recommendation, detect_hardware, format_bytes, recommend
 from ollama_lsp.ollama import AiError, OllamaClient
 

@@ -14,8 +14,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ollama_lsp.commands_cli._options import Options, add_common_arguments, load_options
-from ollama_lsp.commands_cli.recommend import recommendation
+from ollama_lsp.cli._options import Options, add_common_arguments, load_options
+from ollama_lsp.cli.recommend import recommendation
 from ollama_lsp.models import format_bytes, normalize_name
 from ollama_lsp.ollama import AiError, OllamaClient, RunningModel
 from ollama_lsp.providers import capabilities_of

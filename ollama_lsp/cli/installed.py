@@ -6,8 +6,8 @@ import argparse
 import asyncio
 import sys
 
-from ollama_lsp.commands_cli._options import add_common_arguments, load_options
-from ollama_lsp.commands_cli.progress import PullBar
+from ollama_lsp.cli._options import add_common_arguments, load_options
+from ollama_lsp.cli.progress import PullBar
 from ollama_lsp.models import format_bytes
 from ollama_lsp.ollama import OllamaClient
 

@@ -14,9 +14,9 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from ollama_lsp import __version__
-from ollama_lsp.commands_cli import bench, chat, complete, doctor, models, recommend
-from ollama_lsp.commands_cli._options import CliError
-from ollama_lsp.ollama import AiError
+from ollama_lsp.cli import bench, chat, complete, doctor, installed, recommend, serve
+from ollama_lsp.cli._options import CliError
+from ollama_lsp.errors import AiError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -24,55 +24,11 @@ Configure = Callable[[argparse.ArgumentParser], None]
 Run = Callable[[argparse.Namespace], int]
 
 
-def _host_port(value: str) -> tuple[str, int]:
-    host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit():
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
-    return host or "127.0.0.1", int(port)
-
-
-def _configure_serve(parser: argparse.ArgumentParser) -> None:
-    transport = parser.add_mutually_exclusive_group()
-    transport.add_argument(
-        "--stdio", action="store_true", help="talk LSP over stdin/stdout (the default)"
-    )
-    transport.add_argument(
-        "--tcp", metavar="HOST:PORT", type=_host_port, help="listen for one client over TCP"
-    )
-    parser.add_argument(
-        "--log-level",
-        choices=["error", "warning", "info", "debug"],
-        default="info",
-        help="stderr log level until the client's settings arrive (default: info)",
-    )
-    parser.add_argument(
-        "--exclude-feature",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="leave a server feature out (repeatable; handy to isolate a bug)",
-    )
-
-
-def _run_serve(args: argparse.Namespace) -> int:
-    from ollama_lsp.server import create_server
-    from ollama_lsp.server.heap import settle_heap
-    from ollama_lsp.server.log import configure_logging
-    from ollama_lsp.server.transport import serve_stdio, serve_tcp
-
-    configure_logging(args.log_level)
-    server = create_server(exclude=args.exclude_feature)
-    settle_heap()
-    if args.tcp:
-        return serve_tcp(server, *args.tcp)
-    return serve_stdio(server)
-
-
 COMMANDS: dict[str, tuple[str, Configure, Run]] = {
-    "serve": ("run the language server (the default)", _configure_serve, _run_serve),
-    "models": ("list the pulled models", models.configure_models, models.run_models),
-    "pull": ("download a model, with a progress bar", models.configure_pull, models.run_pull),
-    "rm": ("delete a model", models.configure_rm, models.run_rm),
+    "serve": ("run the language server (the default)", serve.configure, serve.run),
+    "models": ("list the pulled models", installed.configure_models, installed.run_models),
+    "pull": ("download a model, with a progress bar", installed.configure_pull, installed.run_pull),
+    "rm": ("delete a model", installed.configure_rm, installed.run_rm),
     "complete": (
         "print one completion at FILE:LINE:COL, as the editor would get it",
         complete.configure,
