@@ -25,6 +25,7 @@ __all__ = [
     "CompletionSettings",
     "DebounceSettings",
     "MemorySettings",
+    "NextEditSettings",
     "SettingProblem",
     "Settings",
     "TimeoutSettings",
@@ -115,6 +116,17 @@ class ChatSettings:
 
 
 @attrs.frozen
+class NextEditSettings:
+    """Next-edit suggestions: off until a model is named (an edit model such as Zeta or
+    Instinct, or any chat model)."""
+
+    model: str = ""
+    num_ctx: int = attrs.field(default=4096, validator=[_positive, _at_most(1_048_576)])
+    max_tokens: int = attrs.field(default=384, validator=[_positive, _at_most(4096)])
+    temperature: float = attrs.field(default=0.0, validator=[_non_negative, _at_most(2)])
+
+
+@attrs.frozen
 class MemorySettings:
     """Memory management: fit checks, idle unloads and the memory-pressure policy (seconds)."""
 
@@ -162,19 +174,19 @@ class Settings:
     log_level: LogLevel = "info"
     completion: CompletionSettings = CompletionSettings()
     chat: ChatSettings = ChatSettings()
+    next_edit: NextEditSettings = NextEditSettings()
     memory: MemorySettings = MemorySettings()
     tls: TlsSettings = TlsSettings()
     timeouts: TimeoutSettings = TimeoutSettings()
 
     def model_for(self, role: Role) -> str:
-        """The model configured for ``role``."""
-        return self.completion.model if role == "completion" else self.chat.model
+        """The model configured for ``role`` (``""``: next edit is off)."""
+        return getattr(self, _ROLE_FIELDS[role]).model  # type: ignore[no-any-return]
 
     def with_model(self, role: Role, model: str) -> Settings:
         """These settings with ``model`` as the model for ``role``."""
-        if role == "completion":
-            return attrs.evolve(self, completion=attrs.evolve(self.completion, model=model))
-        return attrs.evolve(self, chat=attrs.evolve(self.chat, model=model))
+        name = _ROLE_FIELDS[role]
+        return attrs.evolve(self, **{name: attrs.evolve(getattr(self, name), model=model)})
 
     def client_settings(self) -> ClientSettings:
         """The Ollama client's settings: ours where given, ``OLLAMA_HOST`` / ``OLLAMA_API_KEY``
@@ -189,6 +201,14 @@ class Settings:
             read_timeout=self.timeouts.read,
             first_token_timeout=self.timeouts.first_token,
         )
+
+
+#: The settings section that holds each role's model.
+_ROLE_FIELDS: dict[Role, str] = {
+    "completion": "completion",
+    "chat": "chat",
+    "nextEdit": "next_edit",
+}
 
 
 @attrs.frozen

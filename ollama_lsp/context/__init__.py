@@ -11,6 +11,7 @@ from ollama_lsp.context._exclusion import (
     path_from_uri,
     relative_path,
 )
+from ollama_lsp.context._secrets import REDACTED, redact_secrets
 from ollama_lsp.context._similarity import SimilarityIndex, identifiers
 from ollama_lsp.context._types import CodeContext, Document, EditedRange, LineEdit, Snippet
 from ollama_lsp.context._window import CHARS_PER_TOKEN, cut_window, estimate_tokens
@@ -18,6 +19,7 @@ from ollama_lsp.context._window import CHARS_PER_TOKEN, cut_window, estimate_tok
 __all__ = [
     "CHARS_PER_TOKEN",
     "DEFAULT_DENY_GLOBS",
+    "REDACTED",
     "CodeContext",
     "ContextBuilder",
     "Document",
@@ -32,5 +34,6 @@ __all__ = [
     "identifiers",
     "is_excluded",
     "path_from_uri",
+    "redact_secrets",
     "relative_path",
 ]

@@ -28,7 +28,9 @@ class Family:
     sizes or variants were trained for FIM (None: all of them). ``file_template`` renders one
     other file in the family's own repository format (``{path}``, ``{text}``); None puts other
     files into ``{context}`` as comments. ``stop`` are stop sequences; ``context_length`` the
-    family's usual window in tokens, used when the server does not say.
+    family's usual window in tokens, used when the server does not say. ``edit_format`` names
+    the next-edit layout the family was trained on (``EDIT_FORMATS`` in ``_edit_prompt``);
+    None: the generic instruction layout when the model chats.
     """
 
     name: str
@@ -38,6 +40,7 @@ class Family:
     context_length: int
     fim_sizes: str | None = None
     file_template: str | None = None
+    edit_format: str | None = None
     _compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -53,7 +56,26 @@ class Family:
         return self.fim_sizes is None or re.search(self.fim_sizes, model.lower()) is not None
 
 
+# Qwen2.5's special tokens: Zeta and Instinct are Qwen2.5-Coder-7B fine-tunes.
+_QWEN_STOP = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|file_sep|>")
+
 FAMILIES: tuple[Family, ...] = (
+    Family(
+        name="zeta",
+        patterns=(r"(?<![a-z])zeta(?![a-z])",),  # zeta, zed-industries/zeta, ...zeta-gguf
+        fim_template=None,
+        stop=_QWEN_STOP,
+        context_length=32768,
+        edit_format="zeta",
+    ),
+    Family(
+        name="instinct",
+        patterns=(r"(?<![a-z])instinct(?![a-z])",),  # nate/instinct, continuedev/instinct
+        fim_template=None,
+        stop=_QWEN_STOP,
+        context_length=32768,
+        edit_format="instinct",
+    ),
     Family(
         name="codellama",
         patterns=(r"codellama", r"code-llama"),

@@ -1,4 +1,5 @@
-"""The two jobs a model does for the user: completing code as they type, and chatting."""
+"""The jobs a model does for the user: completing code as they type, chatting, and predicting
+the next edit."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Literal, get_args
 
 __all__ = ["ROLES", "Role", "parse_role"]
 
-Role = Literal["completion", "chat"]
+Role = Literal["completion", "chat", "nextEdit"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 
@@ -15,4 +16,4 @@ def parse_role(value: object) -> Role:
     for role in ROLES:
         if value == role:
             return role
-    raise ValueError('`role` must be "completion" or "chat".')
+    raise ValueError('`role` must be "completion", "chat" or "nextEdit".')

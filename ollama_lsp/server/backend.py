@@ -1,8 +1,10 @@
-"""The backend: the Ollama client and provider built from the settings, and the pipeline.
+"""The backend: the Ollama client and provider built from the settings, the completion
+pipeline and the next-edit engine.
 
-:class:`Backend` is the one owner of all three. Connection settings changed -> a new client
+:class:`Backend` is the one owner of all four. Connection settings changed -> a new client
 (the old one is closed in the background). Completion settings changed, or the memory monitor
-shrank the context window -> the pipeline is reconfigured, here and nowhere else. The
+shrank the context window -> the pipeline is reconfigured, here and nowhere else (the
+next-edit engine likewise, from its own settings). The
 completion model is loaded ahead of the first keystroke (status ``loading``) so the first
 suggestion does not pay for it.
 """
@@ -18,6 +20,7 @@ from pygls.exceptions import JsonRpcInternalError
 from ollama_lsp.completion.pipeline import CompletionPipeline, PipelineObserver
 from ollama_lsp.errors import AiError
 from ollama_lsp.models import Role
+from ollama_lsp.nextedit import NextEditEngine, NextEditObserver, NextEditOptions
 from ollama_lsp.ollama import OllamaClient
 from ollama_lsp.providers import AiResponseCache, OllamaProvider
 from ollama_lsp.server.status import StatusReporter
@@ -26,7 +29,7 @@ from ollama_lsp.settings import Settings
 if TYPE_CHECKING:
     from ollama_lsp.server.server import OllamaLanguageServer
 
-__all__ = ["Backend", "StatusObserver"]
+__all__ = ["Backend", "NextEditStatusObserver", "StatusObserver"]
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +57,38 @@ class StatusObserver(PipelineObserver):
         self.status.failed(type(error).__name__, error.message, model=model)
 
 
+class NextEditStatusObserver(NextEditObserver):
+    """A next edit that fails is told to the user as a completion that fails is."""
+
+    def __init__(self, status: StatusReporter) -> None:
+        self.status = status
+
+    def succeeded(self) -> None:
+        self.status.succeeded()
+
+    def failed(self, error: AiError, model: str) -> None:
+        self.status.failed(type(error).__name__, error.message, model=model)
+
+
+def next_edit_options(settings: Settings) -> NextEditOptions:
+    """The next-edit engine's view of the settings: its own model, completion's exclusions,
+    languages and debounce."""
+    ne, completion = settings.next_edit, settings.completion
+    return NextEditOptions(
+        model=ne.model,
+        num_ctx=ne.num_ctx,
+        max_tokens=ne.max_tokens,
+        temperature=ne.temperature,
+        exclude=completion.exclude,
+        languages=completion.languages,
+        disabled_languages=completion.disabled_languages,
+        debounce_min_ms=completion.debounce.min_ms,
+        debounce_max_ms=completion.debounce.max_ms,
+    )
+
+
 class Backend:
-    """The client, the provider and the completion pipeline of one server."""
+    """The client, the provider, the completion pipeline and the next-edit engine."""
 
     def __init__(self, server: OllamaLanguageServer) -> None:
         self._server = server
@@ -63,6 +96,11 @@ class Backend:
         self._provider: OllamaProvider | None = None
         self.pipeline = CompletionPipeline(
             None, server.settings.completion, observers=[StatusObserver(server.status)]
+        )
+        self.next_edits = NextEditEngine(
+            None,
+            next_edit_options(server.settings),
+            observers=[NextEditStatusObserver(server.status)],
         )
         self._num_ctx_limit: int | None = None
 
@@ -93,6 +131,8 @@ class Backend:
         """The context window ``role``'s model runs with (completion's may be shrunk)."""
         if role == "completion":
             return self.pipeline.settings.num_ctx
+        if role == "nextEdit":
+            return self._server.settings.next_edit.num_ctx
         return self._server.settings.chat.num_ctx
 
     async def settings_changed(self, new: Settings, old: Settings) -> None:
@@ -125,7 +165,9 @@ class Backend:
         limit = self._num_ctx_limit
         if limit is not None and limit != completion.num_ctx:
             completion = attrs.evolve(completion, num_ctx=limit)
-        self.pipeline.configure(completion, self._provider, self._server.workspace_root)
+        root = self._server.workspace_root
+        self.pipeline.configure(completion, self._provider, root)
+        self.next_edits.configure(next_edit_options(self._server.settings), self._provider, root)
 
     async def warm_up(self, settings: Settings) -> None:
         """Load the completion model now, reporting ``loading`` while it happens."""
@@ -146,5 +188,6 @@ class Backend:
     async def aclose(self) -> None:
         """Stop the generations and close the client."""
         await self.pipeline.aclose()
+        await self.next_edits.aclose()
         if self._client is not None:
             await self._client.aclose()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ollama_lsp.completion.pipeline import CompletionPipeline
+from ollama_lsp.nextedit import NextEditEngine
 from ollama_lsp.server.backend import Backend
 from ollama_lsp.server.downloads import DownloadQueue
 from ollama_lsp.server.memory import AdaptationLog, FitCheck, PressureMonitor, RoleUsage
@@ -39,6 +40,7 @@ class Services:
 
     backend: Backend
     pipeline: CompletionPipeline
+    next_edits: NextEditEngine
     store: ModelStore
     downloads: DownloadQueue
     chosen: ChosenModels
@@ -76,11 +78,13 @@ def create_services(server: OllamaLanguageServer) -> Services:
     adaptations = AdaptationLog()
     usage = RoleUsage(server, backend, adaptations)
     backend.pipeline.add_observer(usage)
+    backend.next_edits.add_observer(usage)
     monitor = PressureMonitor(server, backend, usage, adaptations)
     chosen = ChosenModels()
     services = Services(
         backend=backend,
         pipeline=backend.pipeline,
+        next_edits=backend.next_edits,
         store=store,
         downloads=DownloadQueue(lambda: backend.client, store),
         chosen=chosen,

@@ -20,7 +20,7 @@ from ollama_lsp.context import Document, LineEdit
 from ollama_lsp.server.positions import Cursor, cursor_at
 from ollama_lsp.server.server import OllamaLanguageServer
 
-__all__ = ["Answer", "as_document", "line_edits", "suggest"]
+__all__ = ["Answer", "as_document", "line_edits", "settings_ready", "suggest"]
 
 #: Longest a request waits for the first settings (the client answers workspace/configuration).
 SETTINGS_WAIT = 10.0
@@ -57,6 +57,18 @@ def line_edits(changes: Iterable[types.TextDocumentContentChangeEvent]) -> list[
     ]
 
 
+async def settings_ready(ls: OllamaLanguageServer) -> bool:
+    """Wait for the first settings (a request sent right after ``initialized`` comes before
+    the client answered ``workspace/configuration``); False when they never came."""
+    if ls.ready.is_set():
+        return True
+    try:
+        await asyncio.wait_for(ls.ready.wait(), SETTINGS_WAIT)
+    except TimeoutError:
+        return False
+    return True
+
+
 async def suggest(
     ls: OllamaLanguageServer,
     pipeline: CompletionPipeline,
@@ -73,11 +85,8 @@ async def suggest(
     is made for the document as it will be once that item is accepted, and the answer's
     ``replaced`` says which range and text it continues.
     """
-    if not ls.ready.is_set():  # a request sent right after `initialized`: settings first
-        try:
-            await asyncio.wait_for(ls.ready.wait(), SETTINGS_WAIT)
-        except TimeoutError:
-            return None
+    if not await settings_ready(ls):
+        return None
     doc = ls.workspace.text_documents.get(uri)
     if doc is None:
         return None

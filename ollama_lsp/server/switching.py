@@ -57,7 +57,7 @@ async def use_model(
     chosen.choose(role, model, ls.user_settings)
     await ls.apply_settings(ls.user_settings)
     shared = any(r != role and ls.settings.model_for(r) == previous for r in ROLES)
-    if previous != model and not shared:
+    if previous and previous != model and not shared:
         try:
             await backend.client.unload(previous)
         except AiError as error:

@@ -26,6 +26,7 @@ FEATURES: tuple[str, ...] = (
     "documents",
     "inline_completion",
     "completion",
+    "next_edit",
     "installed",
     "switch",
     "pull",

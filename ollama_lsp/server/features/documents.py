@@ -1,8 +1,10 @@
-"""Document sync: pygls keeps the text; we tell the pipeline what changed.
+"""Document sync: pygls keeps the text; we tell the pipeline and the next-edit engine what
+changed.
 
 Registering didOpen/didChange/didClose is what makes pygls advertise ``openClose``; the
 workspace itself is updated by pygls's built-in handlers before ours run. Opened and changed
-documents are indexed for snippets in the background, not when the next keystroke asks.
+documents are indexed for snippets in the background, not when the next keystroke asks; the
+next-edit engine keeps the edit history.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from functools import partial
 from lsprotocol import types
 
 from ollama_lsp.completion.pipeline import CompletionPipeline
+from ollama_lsp.nextedit import NextEditEngine
 from ollama_lsp.server.server import OllamaLanguageServer, guarded_notification
 from ollama_lsp.server.suggest import as_document, line_edits
 
@@ -19,37 +22,51 @@ __all__ = ["did_change", "did_close", "did_open", "register"]
 
 
 def did_open(
-    ls: OllamaLanguageServer, params: types.DidOpenTextDocumentParams, pipeline: CompletionPipeline
+    ls: OllamaLanguageServer,
+    params: types.DidOpenTextDocumentParams,
+    pipeline: CompletionPipeline,
+    next_edits: NextEditEngine,
 ) -> None:
     document = ls.workspace.text_documents.get(params.text_document.uri)
     if document is not None:
-        pipeline.document_opened(as_document(document))
+        snapshot = as_document(document)
+        pipeline.document_opened(snapshot)
+        next_edits.document_opened(snapshot)
 
 
 def did_change(
     ls: OllamaLanguageServer,
     params: types.DidChangeTextDocumentParams,
     pipeline: CompletionPipeline,
+    next_edits: NextEditEngine,
 ) -> None:
     uri = params.text_document.uri
     document = ls.workspace.text_documents.get(uri)
     if document is not None:
         snapshot = as_document(document)
-        pipeline.document_changed(uri, snapshot.text, line_edits(params.content_changes), snapshot)
+        changes = line_edits(params.content_changes)
+        pipeline.document_changed(uri, snapshot.text, changes, snapshot)
+        next_edits.document_changed(uri, snapshot.text, changes)
 
 
 def did_close(
     ls: OllamaLanguageServer,
     params: types.DidCloseTextDocumentParams,
     pipeline: CompletionPipeline,
+    next_edits: NextEditEngine,
 ) -> None:
     pipeline.document_closed(params.text_document.uri)
+    next_edits.document_closed(params.text_document.uri)
 
 
-def register(server: OllamaLanguageServer, pipeline: CompletionPipeline) -> None:
+def register(
+    server: OllamaLanguageServer, pipeline: CompletionPipeline, next_edits: NextEditEngine
+) -> None:
     for method, handler in (
         (types.TEXT_DOCUMENT_DID_OPEN, did_open),
         (types.TEXT_DOCUMENT_DID_CHANGE, did_change),
         (types.TEXT_DOCUMENT_DID_CLOSE, did_close),
     ):
-        server.feature(method)(guarded_notification(partial(handler, pipeline=pipeline)))
+        server.feature(method)(
+            guarded_notification(partial(handler, pipeline=pipeline, next_edits=next_edits))
+        )

@@ -1,4 +1,5 @@
-"""``ollama.status``: endpoints, models, roles, memory and the last errors, in one answer.
+"""``ollama.status``: endpoints, models, roles, memory, next edits and the last errors, in
+one answer.
 
 It never fails for a stopped Ollama: that is what the user wants to find out.
 """
@@ -61,10 +62,23 @@ async def status(
         "runningModels": running,
         "roles": {role: ls.settings.model_for(role) for role in ROLES},
         "memory": memory,
+        "nextEdit": _next_edit(backend),
         "lastErrors": [
             {"kind": kind, "message": message} for kind, message in ls.status.last_errors.items()
         ],
         "store": str(store.path) if store.path else None,
+    }
+
+
+def _next_edit(backend: Backend) -> dict[str, int]:
+    """How next edits fared: asked, shown, accepted, dismissed, generated."""
+    stats = backend.next_edits.stats
+    return {
+        "requests": stats.requests,
+        "predictions": stats.predictions,
+        "accepted": stats.accepted,
+        "dismissed": stats.dismissed,
+        "generations": stats.generations,
     }
 
 

@@ -1,7 +1,7 @@
 """Which role models are loaded and when each last served a request; unloading them.
 
-The completion pipeline tells :class:`RoleUsage` about every request (it is one of the
-pipeline's observers), so the idle clock of the completion model needs no polling.
+The completion pipeline and the next-edit engine tell :class:`RoleUsage` about every request
+(it observes both), so the idle clocks of their models need no polling.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ollama_lsp.completion.pipeline import PipelineObserver
 from ollama_lsp.models import ROLES, Role, RoleState, normalize_name, split_tag
+from ollama_lsp.nextedit import NextEditObserver
 from ollama_lsp.server.backend import Backend
 from ollama_lsp.server.memory.adaptations import AdaptationLog, AdaptationRecord
 from ollama_lsp.settings import Settings
@@ -30,8 +31,8 @@ def _level_name(model: str) -> str | None:
     return level.name if level else None
 
 
-class RoleUsage(PipelineObserver):
-    """Loaded or not, and idle since when, for the completion and the chat model."""
+class RoleUsage(PipelineObserver, NextEditObserver):
+    """Loaded or not, and idle since when, for each role's model (next edit's when it has one)."""
 
     def __init__(
         self,
@@ -46,11 +47,15 @@ class RoleUsage(PipelineObserver):
         self._adaptations = adaptations
         self.clock = clock
         now = clock()
-        self.last_used: dict[Role, float] = {"completion": now, "chat": now}
-        self.loaded: dict[Role, bool] = {"completion": True, "chat": False}
+        self.last_used: dict[Role, float] = dict.fromkeys(ROLES, now)
+        self.loaded: dict[Role, bool] = {role: role == "completion" for role in ROLES}
 
     def completion_requested(self) -> None:
         self.note_used("completion")
+
+    def requested(self) -> None:
+        """A next edit was asked for: its model is loaded by the request."""
+        self.note_used("nextEdit")
 
     def note_used(self, role: Role) -> None:
         """A role's model just served a request (so it is loaded and not idle)."""
@@ -62,6 +67,8 @@ class RoleUsage(PipelineObserver):
             self.note_used("completion")  # the backend loads it now
         if not new.completion.enabled:
             self.loaded["completion"] = False
+        if new.next_edit.model != old.next_edit.model:
+            self.loaded["nextEdit"] = False  # loaded by its first request
 
     def states(self, now: float) -> tuple[RoleState, ...]:
         """Each role as the memory-pressure policy sees it."""
@@ -113,7 +120,7 @@ class RoleUsage(PipelineObserver):
         client = self._backend.client
         running = {normalize_name(m.name) for m in await client.running()}
         for model in {self._server.settings.model_for(role) for role in ROLES}:
-            if normalize_name(model) in running:
+            if model and normalize_name(model) in running:
                 await client.unload(model)
                 log.info("unloaded %s on shutdown", model)
 
