@@ -7,6 +7,7 @@ Subprocess: ``python -m tests.fake_ollama --port 0`` prints its URL; configure i
 
 from ._catalog import ALIASES, CATALOG, ModelSpec
 from ._config import GIB, EmulatorConfig
+from ._edit_region import EditRegion, parse_edit_region
 from ._faults import Fault
 from ._fim import FimParts, parse_fim
 from ._generation import GenerationRequest
@@ -21,6 +22,7 @@ __all__ = [
     "CATALOG",
     "GIB",
     "Counters",
+    "EditRegion",
     "EmulatorConfig",
     "FakeOllama",
     "FakeOllamaProcess",
@@ -30,6 +32,7 @@ __all__ = [
     "ModelSpec",
     "RecordedRequest",
     "Rule",
+    "parse_edit_region",
     "parse_fim",
     "real_model_missing",
 ]

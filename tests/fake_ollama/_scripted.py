@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ._config import EmulatorConfig
+from ._edit_region import parse_edit_region, reply_with
 from ._generation import EngineCrashed, GenerationRequest, GenerationStats, StopFilter
 from ._names import parse_name
 
@@ -44,7 +45,11 @@ class Rule:
     Reply, first that is set: ``reply`` (text, or a function of the request), ``template``
     (``string.Template`` over ``$prompt $prefix $suffix $prefix_last_line $suffix_first_line
     $last_user $model``), ``echo`` (one of those field names), ``fim_middle_of`` (a whole
-    document: the reply is the text between the request's FIM prefix and suffix).
+    document: the reply is the text between the request's FIM prefix and suffix),
+    ``rewrite_region`` (a next-edit prompt's editable region rewritten by a function of the
+    region, or, from JSON, by a list of ``[old, new]`` replacements; a rule with it matches
+    next-edit prompts only), answered as Zeta does or, with ``rewrite_as="fence"``, in a
+    fenced block.
     ``exhausts_budget``: the reply is where the model ran out of tokens, so the generation ends
     as one cut by ``num_predict`` does (``done_reason`` ``length``, ``eval_count`` the budget).
     """
@@ -53,6 +58,8 @@ class Rule:
     template: str | None = None
     echo: str | None = None
     fim_middle_of: str | None = None
+    rewrite_region: Callable[[str], str] | list[list[str]] | None = None
+    rewrite_as: str = "region"
     model: str | None = None
     endpoint: str | None = None
     prompt_contains: str | None = None
@@ -74,12 +81,25 @@ class Rule:
             raise ValueError(f"unknown rule keys: {sorted(unknown)}")
         if "reply" in data and not isinstance(data["reply"], str | None):
             raise ValueError("reply must be a string")
+        pairs = data.get("rewrite_region")
+        if pairs is not None and not (
+            isinstance(pairs, list)
+            and all(
+                isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
+                for p in pairs
+            )
+        ):
+            raise ValueError("rewrite_region must be a list of [old, new] string pairs")
+        if data.get("rewrite_as", "region") not in ("region", "fence"):
+            raise ValueError('rewrite_as must be "region" or "fence"')
         return cls(**data)
 
     def to_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        if callable(self.reply):
-            out["reply"] = f"<function {getattr(self.reply, '__name__', '?')}>"
+        for name in ("reply", "rewrite_region"):
+            value = getattr(self, name)
+            if callable(value):
+                out[name] = f"<function {getattr(value, '__name__', '?')}>"
         return out
 
     def matches(self, request: GenerationRequest) -> bool:
@@ -94,6 +114,8 @@ class Rule:
         if self.prompt_contains is not None and self.prompt_contains not in request.prompt:
             return False
         if self.prompt_regex is not None and not re.search(self.prompt_regex, request.prompt):
+            return False
+        if self.rewrite_region is not None and parse_edit_region(request.prompt) is None:
             return False
         if self.fim is not None and self.fim != (request.fim is not None):
             return False
@@ -118,7 +140,21 @@ class Rule:
             return fields_.get(self.echo, "")
         if self.fim_middle_of is not None and request.fim is not None:
             return _middle_of(self.fim_middle_of, request.fim.prefix, request.fim.suffix)
+        if self.rewrite_region is not None:
+            return self._rewritten(request)
         return ""
+
+    def _rewritten(self, request: GenerationRequest) -> str:
+        region = parse_edit_region(request.prompt)
+        if region is None:
+            return ""
+        if callable(self.rewrite_region):
+            text = self.rewrite_region(region.text)
+        else:
+            text = region.text
+            for old, new in self.rewrite_region or ():
+                text = text.replace(old, new)
+        return reply_with(text, self.rewrite_as)
 
 
 def _template_fields(request: GenerationRequest) -> dict[str, str]:
