@@ -27,18 +27,20 @@ NEXT_EDIT = "ollama/nextEdit"
 NEXT_EDIT_OUTCOME = "ollama/nextEditOutcome"
 
 
-def _field(params: Any, name: str) -> Any:
-    value = params.get(name) if isinstance(params, dict) else getattr(params, name, None)
-    if value is None:
-        raise JsonRpcInvalidParams(f"{name} is required")
+def _field(params: Any, path: str) -> Any:
+    """The value at the dotted ``path`` of ``params`` (a namedtuple or a dict), required."""
+    value = params
+    for name in path.split("."):
+        value = value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+        if value is None:
+            raise JsonRpcInvalidParams(f"{path} is required")
     return value
 
 
 def _position(params: Any) -> tuple[str, types.Position]:
     """``textDocument.uri`` and ``position`` of a request, checked."""
-    uri = _field(_field(params, "textDocument"), "uri")
-    position = _field(params, "position")
-    line, character = _field(position, "line"), _field(position, "character")
+    uri = _field(params, "textDocument.uri")
+    line, character = _field(params, "position.line"), _field(params, "position.character")
     if not isinstance(uri, str) or not all(
         isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (line, character)
     ):
