@@ -7,8 +7,10 @@ elsewhere closes the group into a diff. So typing a word is one event, and renam
 parameter then its use two lines below is two. A keystroke inside the group costs a few
 integer operations; text is split into lines only when a group starts, grows or closes.
 
-Bounded everywhere: events per document, documents (least recently edited dropped first),
-characters per diff (a bigger one is left out), and age.
+Bounded everywhere: events per document, documents (those never edited dropped first, then the
+least recently edited), characters per diff (a bigger one is left out), and age. A document's
+snapshot is the text the server already holds (the same string), so following every open
+document costs no copy.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ class EditHistory:
     def __init__(
         self,
         *,
-        max_documents: int = 32,
+        max_documents: int = 256,
         max_events: int = 8,
         max_diff_chars: int = 2000,
         max_age: float = 600.0,
@@ -159,8 +161,14 @@ class EditHistory:
         return HistoryEvent(uri, diff, group.changed_at)
 
     def _bound(self) -> None:
+        """Drop documents over the limit: never the one just touched (the last)."""
         while len(self._documents) > self.max_documents:
-            self._documents.popitem(last=False)
+            older = list(self._documents.items())[:-1]
+            unedited = next((uri for uri, doc in older if not doc.events and not doc.group), None)
+            if unedited is None:
+                self._documents.popitem(last=False)
+            else:
+                del self._documents[unedited]
 
     # -- reading ---------------------------------------------------------------------------
 

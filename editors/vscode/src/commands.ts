@@ -57,6 +57,7 @@ async function pickRole(title: string): Promise<Role | undefined> {
     [
       { label: 'completion', description: 'inline suggestions', role: 'completion' as Role },
       { label: 'chat', description: 'Ollama: Chat', role: 'chat' as Role },
+      { label: 'next edit', description: 'the edit after this one, near the cursor', role: 'nextEdit' as Role },
     ],
     { title },
   );

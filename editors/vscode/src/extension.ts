@@ -6,6 +6,7 @@ import { OllamaClient } from './client';
 import { deleteModelCommand, pullModelCommand, selectModelCommand, setQuantizationCommand } from './commands';
 import { completionsOff } from './format';
 import { ModelManagerPanel } from './modelManager';
+import { NextEditController } from './nextEdit';
 import { showNotice } from './notices';
 import { ChatDeltaNotification, StatusNotification, type ChatDelta, type Role, type StatusParams } from './protocol';
 import { errorMessage } from './server';
@@ -53,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Ollama
     output,
     statusBar,
     chat,
+    new NextEditController(ollama.client),
     vscode.window.registerWebviewViewProvider(ChatViewId, chat, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('ollamaLsp.selectModel', modelsChanged((role?: Role) => selectModelCommand(ollama, role))),
     vscode.commands.registerCommand(

@@ -13,7 +13,7 @@ export const Commands = {
   setQuantization: 'ollama.setQuantization',
 } as const;
 
-export type Role = 'completion' | 'chat';
+export type Role = 'completion' | 'chat' | 'nextEdit';
 
 export interface ModelEntry {
   name: string;
@@ -127,3 +127,28 @@ export interface QuantizationResult {
 
 /** Quantization levels offered by Set Quantization, smallest first. */
 export const QuantizationLevels = ['q4_0', 'q4_K_S', 'q4_K_M', 'q5_K_M', 'q6_K', 'q8_0', 'f16'];
+
+/** `ollama/nextEdit` request: the edit the user will make next near `position`. */
+export const NextEditRequest = 'ollama/nextEdit';
+export interface LspPosition {
+  line: number;
+  character: number;
+}
+export interface NextEditParams {
+  textDocument: { uri: string };
+  position: LspPosition;
+}
+export interface NextEditResult {
+  id: string;
+  /** Ranges in the document as it was asked about (LSP text edits, applied together). */
+  edits: { range: { start: LspPosition; end: LspPosition }; newText: string }[];
+  /** Where the cursor goes once the edits are applied, when the model said. */
+  cursor?: LspPosition;
+}
+
+/** `ollama/nextEditOutcome` notification: what the user did with a next edit. */
+export const NextEditOutcomeNotification = 'ollama/nextEditOutcome';
+export interface NextEditOutcome {
+  id: string;
+  outcome: 'accepted' | 'dismissed';
+}

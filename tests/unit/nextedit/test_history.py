@@ -125,8 +125,11 @@ def test_bounded_by_events_size_age_and_documents() -> None:
     assert history.events() == []
 
     history.opened(OTHER, "x\n")
-    history.opened("file:///p/third.py", "y\n")
-    assert URI not in history and len(history) == 2
+    history.opened("file:///p/third.py", "y\n")  # one too many: the unedited one goes first
+    assert URI in history and OTHER not in history and len(history) == 2
+    history.changed("file:///p/third.py", "z\n", [LineEdit(0, 0, 0)])
+    history.opened("file:///p/fourth.py", "w\n")  # all edited: the least recent goes
+    assert URI not in history and "file:///p/third.py" in history
 
 
 def test_forget_drops_a_document() -> None:

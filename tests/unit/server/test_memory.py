@@ -179,7 +179,7 @@ async def test_status_reports_the_memory_services(
             usage=memory.usage,
             adaptations=memory.adaptations,
         )
-    assert answer["roles"] == {"completion": COMPLETION, "chat": CHAT}
+    assert answer["roles"] == {"completion": COMPLETION, "chat": CHAT, "nextEdit": ""}
     assert answer["memory"]["configuredNumCtx"] == 1024
     assert answer["memory"]["roles"]["chat"] == {"model": CHAT, "loaded": False, "idleSeconds": 0}
     assert [a["kind"] for a in answer["memory"]["adaptations"]] == ["chatUnload"]
