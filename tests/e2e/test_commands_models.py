@@ -217,6 +217,7 @@ async def test_status_reports_endpoints_roles_memory_and_errors(
     assert healthy["roles"] == {
         "completion": "qwen2.5-coder:1.5b-base",
         "chat": "qwen2.5-coder:1.5b-instruct",
+        "nextEdit": "",
     }
     assert healthy["memory"]["totalBytes"] >= healthy["memory"]["availableBytes"] > 0
     assert down["endpoints"][0]["healthy"] is False and down["endpoints"][0]["error"]

@@ -54,6 +54,10 @@ async def test_features_registered_in_reverse_order_work_as_usual(
     assert f"Pulling {CHAT}" in titles and f"Loading {CHAT}" in titles
     assert quantized["model"] == "tinyllama:1.1b-chat-v1-q8_0" and quantized["created"]
     assert (answer["content"], answer["model"]) == ("Use a dict.", "tinyllama:1.1b-chat-v1-q8_0")
-    assert status["roles"] == {"completion": COMPLETION, "chat": "tinyllama:1.1b-chat-v1-q8_0"}
+    assert status["roles"] == {
+        "completion": COMPLETION,
+        "chat": "tinyllama:1.1b-chat-v1-q8_0",
+        "nextEdit": "",
+    }
     assert status["store"] == str(store)
     assert status["memory"]["roles"]["chat"]["loaded"] is True

@@ -65,7 +65,7 @@ KEYBINDINGS = [
 ]
 
 
-def _settings(ollama_url: str, model: str, theme: str = "dark") -> dict[str, Any]:
+def _settings(ollama_url: str, model: str, theme: str = "dark", **extra: Any) -> dict[str, Any]:
     return {
         "ollama.server.command": sys.executable,
         "ollama.server.args": ["-m", "ollama_lsp"],
@@ -84,18 +84,21 @@ def _settings(ollama_url: str, model: str, theme: str = "dark") -> dict[str, Any
         "editor.quickSuggestions": {"other": False, "comments": False, "strings": False},
         "editor.suggestOnTriggerCharacters": False,
         "chat.disableAIFeatures": True,
+        **extra,
     }
 
 
-def write_settings(root: Path, ollama_url: str, model: str, theme: str = "dark") -> None:
-    """The profile's settings (a window opened afterwards reads them).
+def write_settings(
+    root: Path, ollama_url: str, model: str, theme: str = "dark", **extra: Any
+) -> None:
+    """The profile's settings (a window opened afterwards reads them); ``extra`` adds keys.
 
     Machine settings too: in code-server the extension host is remote, and machine-scoped
     settings (the server command) are read from there.
     """
     for scope in ("User", "Machine"):
         (root / "data" / scope).mkdir(parents=True, exist_ok=True)
-        settings = json.dumps(_settings(ollama_url, model, theme))
+        settings = json.dumps(_settings(ollama_url, model, theme, **extra))
         (root / "data" / scope / "settings.json").write_text(settings)
 
 

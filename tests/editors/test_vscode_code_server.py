@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import ollama
 import pytest
 
 from tests.editors.code_server import (
@@ -64,6 +65,45 @@ def test_ghost_text_appears_and_tab_accepts_it(
     assert "    return a + b" in seen["lines"]
     assert MODEL in seen["statusBefore"]
     assert generations(fake_ollama_shared)[-1].body["model"] == MODEL
+
+
+def test_next_edit_after_a_rename_tab_jumps_then_accepts_it(
+    code_server: tuple[str, Path], fake_ollama_shared: FakeOllama, tmp_path: Path
+) -> None:
+    url, workspace = code_server
+    source = "def total(items, rate):\n    subtotal = sum(items)\n    return subtotal * rate\n"
+    (workspace / "orders.py").write_text(source)
+    ollama.Client(host=fake_ollama_shared.url).create(model="zeta:latest", from_=MODEL)
+    fake_ollama_shared.reply("", fim=True)  # no ghost text: Tab is the next edit's
+    fake_ollama_shared.add_rule(rewrite_region=[["* rate", "* tax"]])
+    write_settings(
+        workspace.parent, fake_ollama_shared.url, MODEL, **{"ollama.nextEdit.model": "zeta:latest"}
+    )
+    try:
+        seen = drive(
+            "nextEdit", url, file="orders.py", completionModel=MODEL,
+            screenshot=str(tmp_path / "next-edit.png"),
+        )  # fmt: skip
+    finally:
+        write_settings(workspace.parent, fake_ollama_shared.url, MODEL)
+    assert any("Tab to jump to the edit on line 3" in text for text in seen["farHint"])
+    assert any(text == "tax" for text in seen["farHint"])  # the new text beside the old
+    assert "rate" in seen["struck"]  # the old text struck through
+    assert any("Tab to accept" in text for text in seen["nearHint"])
+    assert seen["beforeAccept"][:3] == [
+        "def total(items, tax):",
+        "    subtotal = sum(items)",
+        "    return subtotal * rate",
+    ]
+    # exactly those characters: the use renamed, nothing else touched
+    assert seen["lines"][:3] == [
+        "def total(items, tax):",
+        "    subtotal = sum(items)",
+        "    return subtotal * tax",
+    ]
+    assert not any("Tab to" in text for text in seen["after"])  # the hint is gone
+    requests = [r for r in fake_ollama_shared.requests_to("/api/generate") if r.body.get("raw")]
+    assert any(r.model == "zeta:latest" for r in requests)
 
 
 def test_pull_model_shows_progress_until_done(

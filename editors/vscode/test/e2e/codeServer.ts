@@ -377,7 +377,55 @@ async function partial(page: Page, args: Args): Promise<Record<string, unknown>>
   return { ghost, afterWord, ghostAfterWord, afterLine, ghostAfterLine, tabs, lines: await editorLines(page) };
 }
 
-const scenarios = { inline, pull, manager, managerPull, switchModel, speed, firstRun, chat, statusMenu, shots, partial };
+/** The text of every `after` decoration on screen (VS Code draws it as CSS content). */
+async function decorationTexts(page: Page): Promise<string[]> {
+  return page.$$eval('.monaco-editor .view-lines span', (spans) =>
+    spans
+      .map((span) => getComputedStyle(span, '::after').content)
+      .filter((content) => content && content !== 'none' && content !== 'normal')
+      .map((content) => content.replace(/^"|"$/g, '').replace(/\u00a0/g, ' ')),
+  );
+}
+
+/** Wait until an `after` decoration says `text`; all of them then. */
+async function waitForDecoration(page: Page, text: string): Promise<string[]> {
+  const deadline = Date.now() + TIMEOUT;
+  for (;;) {
+    const texts = await decorationTexts(page);
+    if (texts.some((t) => t.includes(text))) return texts;
+    if (Date.now() > deadline) throw new Error(`no decoration says ${text}: ${JSON.stringify(texts)}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/** Rename the parameter on the first line; the next edit at its use appears; Tab jumps, Tab accepts. */
+async function nextEdit(page: Page, args: Args): Promise<Record<string, unknown>> {
+  await openWorkbench(page, args);
+  await openFile(page, args.file);
+  await page.click('.monaco-editor .view-lines');
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('Control+Shift+ArrowLeft');
+  await page.keyboard.type('tax');
+  const farHint = await waitForDecoration(page, 'Tab to jump');
+  const struck = await page.$$eval('.monaco-editor .view-lines span', (spans) =>
+    spans.filter((s) => getComputedStyle(s).textDecorationLine.includes('line-through')).map((s) => s.textContent ?? ''),
+  );
+  if (args.screenshot) await page.screenshot({ path: args.screenshot.replace(/\.png$/, '-shown.png') });
+  const beforeAccept = await editorLines(page);
+  await page.keyboard.press('Tab');
+  const nearHint = await waitForDecoration(page, 'Tab to accept');
+  await page.keyboard.press('Tab');
+  await page.waitForFunction(() =>
+    document.querySelector('.monaco-editor .view-lines')?.textContent?.replace(/\u00a0/g, ' ').includes('subtotal * tax'),
+  );
+  await page.waitForTimeout(300);
+  return { farHint, struck, nearHint, beforeAccept, lines: await editorLines(page), after: await decorationTexts(page) };
+}
+
+const scenarios = { inline, pull, manager, managerPull, switchModel, speed, firstRun, chat, statusMenu, shots, partial, nextEdit };
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as Args;
