@@ -4,7 +4,9 @@ Models answer in the form they were trained or asked for, and sometimes in the o
 the region between ``<|editable_region_start|>`` and ``<|editable_region_end|>`` (Zeta,
 Instinct), or a fenced code block (instruction layout). Both are accepted, markers first.
 An answer that was cut off (no end marker, no closing fence, while the generation ran out of
-tokens) is no rewrite: taking it would delete the rest of the region.
+tokens) is no rewrite: taking it would delete the rest of the region. Nor is a diff: small
+chat models like to answer with one, and taken as code it would write its ``+``/``-`` lines
+into the file.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from ollama_lsp.families import CURSOR_MARKER, REGION_END, REGION_START, START_O
 
 __all__ = ["Rewrite", "answer_complete", "parse_rewrite"]
 
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n`]*\n", re.MULTILINE)
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})([^\n`]*)\n", re.MULTILINE)
+_DIFF_START = re.compile(r"\s*(@@ |--- |\+\+\+ |diff --git)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +65,20 @@ def parse_rewrite(answer: str, *, finished: bool) -> Rewrite | None:
 
 
 def _fenced(text: str) -> str | None:
-    """The first complete fenced block's body, without its final line break."""
-    opening = _FENCE.search(text)
-    if opening is None:
-        return None
-    fence = opening.group(1)
-    closing = re.compile(rf"^[ \t]*{re.escape(fence[0]) * len(fence)}[ \t]*$", re.MULTILINE)
-    close = closing.search(text, opening.end())
-    if close is None:
-        return None
-    return text[opening.end() : close.start()].removesuffix("\n")
+    """The body of the first complete fenced block that is not a diff, without its final
+    line break."""
+    at = 0
+    while (opening := _FENCE.search(text, at)) is not None:
+        fence, info = opening.group(1), opening.group(2).strip().lower()
+        closing = re.compile(rf"^[ \t]*{re.escape(fence[0]) * len(fence)}[ \t]*$", re.MULTILINE)
+        close = closing.search(text, opening.end())
+        if close is None:
+            return None
+        body = text[opening.end() : close.start()].removesuffix("\n")
+        if info not in ("diff", "patch") and not _DIFF_START.match(body):
+            return body
+        at = close.end()
+    return None
 
 
 def _unfenced_tail(body: str) -> str:

@@ -9,6 +9,7 @@ is left is shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 
 from ollama_lsp.context import REDACTED
 from ollama_lsp.nextedit._diff import Edit, apply_edits
@@ -30,14 +31,17 @@ def keep_edits(
     Dropped: an edit that changes only whitespace; one that writes the secrets redaction
     marker (the region was shown to the model redacted); those that, together, put the lines
     of the user's last edit back as they were (an undo). A rewrite that deletes more than half
-    of the region's non-blank lines is refused whole: the model lost its way.
+    of the region's non-blank lines, or keeps fewer than half of its lines, is refused whole:
+    the model lost its way (a next edit changes a few lines, it does not replace the code).
     """
     kept = [e for e in edits if not _whitespace_only(region[e.start : e.end], e.text)]
     kept = [e for e in kept if REDACTED not in e.text]
     if last_edit is not None:
         kept = _without_undo(region, kept, *last_edit)
-    if kept and _deletes_most(region, apply_edits(region, kept)):
-        return []
+    if kept:
+        rewritten = apply_edits(region, kept)
+        if _deletes_most(region, rewritten) or _replaces_most(region, rewritten):
+            return []
     return kept
 
 
@@ -62,6 +66,18 @@ def _without_undo(
     if after.split("\n") != list(old):
         return edits
     return [e for e in edits if e not in inside]
+
+
+def _replaces_most(region: str, rewritten: str) -> bool:
+    """Fewer than half of the region's lines are still there, in order."""
+    old, new = region.split("\n"), rewritten.split("\n")
+    if len(old) < 3:
+        return False
+    kept = sum(
+        block.size
+        for block in SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks()
+    )
+    return kept < len(old) / 2
 
 
 def _deletes_most(region: str, rewritten: str) -> bool:

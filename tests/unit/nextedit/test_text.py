@@ -91,6 +91,8 @@ def test_the_edits_turn_the_old_text_into_the_new_one(old: str, new: str) -> Non
         ("<|editable_region_start|>\nx = 1\n```", True, Rewrite("x = 1")),  # ended, no end marker
         ("```python\nx = 2\n", False, None),
         ("I would rename the variable.", True, None),
+        ("```diff\n@@ -1 +1 @@\n-x = 1\n+x = 2\n```", True, None),  # a diff is no rewrite
+        ("```\n@@ -1 +1 @@\n-x\n+y\n```\nor:\n```py\nx = 2\n```", True, Rewrite("x = 2")),
     ],
 )
 def test_the_rewrite_is_read_from_markers_or_a_fence(
@@ -123,7 +125,11 @@ def test_an_edit_that_undoes_the_users_last_edit_is_not_shown() -> None:
     assert keep_edits(REGION, [other], last_edit=last_edit) == [other]
 
 
-def test_a_rewrite_that_drops_most_of_the_region_is_refused() -> None:
+def test_a_rewrite_that_drops_or_replaces_most_of_the_region_is_refused() -> None:
     region = "a = 1\nb = 2\nc = 3\nd = 4\ne = 5"
     assert keep_edits(region, [Edit(6, len(region), "")]) == []
     assert keep_edits(region, [Edit(24, len(region), "")]) == [Edit(24, len(region), "")]
+    replaced = [Edit(0, 17, "@@ -1 +1 @@\n-x\n+y")]  # three of five lines become a diff
+    assert keep_edits(region, replaced) == []
+    renamed = [Edit(0, 1, "A"), Edit(6, 7, "B")]  # two of five lines changed: an edit
+    assert keep_edits(region, renamed) == renamed
