@@ -148,6 +148,8 @@ def build_edit_prompt(model: str, context: EditContext, chat: bool) -> EditPromp
         return None
     family = family_for(model)
     stop = family.stop if family is not None and family.edit_format is not None else ()
+    if fmt.reply == "region":  # Ollama stops there and ends the stream as usual
+        stop = (*stop, REGION_END)
     if fmt.name == "zeta":
         body = _zeta_sections(context)
         prompt = f"### Instruction:\n{_ZETA_INSTRUCTION}\n\n{body}\n\n### Response:\n"

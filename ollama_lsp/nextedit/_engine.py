@@ -407,12 +407,15 @@ class NextEditEngine:
         options = ModelOptions(
             num_ctx=o.num_ctx, max_tokens=o.max_tokens, temperature=o.temperature
         )
+        # A region answer ends at a stop sequence (Ollama ends the stream, the connection is
+        # kept); a fenced one is cut here once its fence closes (the stream is closed).
+        fenced = prompt.format.reply == "fence"
         if not prompt.format.chat:
             result = await provider.complete_code(
                 CompletionPrompt(prompt.prompt, raw=True, stop=prompt.stop),
                 model=o.model,
                 options=options,
-                should_stop=answer_complete,
+                should_stop=answer_complete if fenced else None,
             )
             spent = result.stats.generated_tokens if result.stats is not None else None
             return result.text, result.stopped_early or (spent or 0) < o.max_tokens
@@ -431,7 +434,7 @@ class NextEditEngine:
                 if chunk.done:
                     spent = chunk.stats.generated_tokens if chunk.stats is not None else None
                     finished = (spent or 0) < o.max_tokens
-                elif answer_complete("".join(parts)):
+                elif fenced and answer_complete("".join(parts)):
                     finished = True
                     break
         finally:

@@ -49,12 +49,12 @@ def parse_rewrite(answer: str, *, finished: bool) -> Rewrite | None:
     if start >= 0:
         body = text[start + len(REGION_START) :]
         end = body.find(REGION_END)
-        if end < 0:
-            if not finished:
-                return None
-            body = _unfenced_tail(body)
-        else:
+        if end >= 0:
             body = body[:end]
+        elif not finished:
+            return None
+        else:  # ended at the end marker (a stop sequence), or without it
+            body = _without_closing_fence(body)
         return _rewrite(_strip_one_newline(body))
     fenced = _fenced(text)
     if fenced is not None:
@@ -81,10 +81,10 @@ def _fenced(text: str) -> str | None:
     return None
 
 
-def _unfenced_tail(body: str) -> str:
+def _without_closing_fence(body: str) -> str:
     """An answer that ended without the end marker: drop a closing fence after the region."""
     stripped = body.rstrip()
-    return stripped[:-3] if stripped.endswith("```") else stripped
+    return stripped[:-3] if stripped.endswith("```") else body
 
 
 def _strip_one_newline(body: str) -> str:

@@ -228,3 +228,20 @@ async def test_bad_params_are_an_error_and_the_server_goes_on(
         )
     client.protocol.notify("ollama/nextEditOutcome", {"id": 3, "outcome": "maybe"})
     assert (await next_edit(client))["edits"][0]["newText"] == "tax"
+
+
+async def test_switch_model_turns_next_edit_on_at_run_time(
+    client: LanguageClient, fake_ollama: FakeOllama
+) -> None:
+    create_zeta(fake_ollama)
+    fake_ollama.add_rule(rewrite_region=[["* rate}", "* tax}"]])
+    await initialize(client, settings=settings_for(fake_ollama.url))
+    open_document(client, URI, TEXT)
+    rename_parameter(client)
+    assert await next_edit(client) is None
+
+    switched = await execute(client, "ollama.switchModel", {"model": ZETA, "role": "nextEdit"})
+
+    assert switched["role"] == "nextEdit" and switched["model"] == ZETA
+    assert (await next_edit(client))["edits"][0]["newText"] == "tax"
+    assert (await execute(client, "ollama.status"))["roles"]["nextEdit"] == ZETA

@@ -77,6 +77,7 @@ def test_the_zeta_layout_is_raw_with_the_edits_and_the_marked_excerpt() -> None:
         "### Response:\n"
     )
     assert "<|im_end|>" in prompt.stop and "<|endoftext|>" in prompt.stop
+    assert prompt.stop[-1] == "<|editable_region_end|>"  # Ollama ends the answer there
 
 
 def test_instinct_is_a_chat_with_the_same_sections_under_its_system_prompt() -> None:

@@ -89,6 +89,7 @@ def test_the_edits_turn_the_old_text_into_the_new_one(old: str, new: str) -> Non
         ("<think>rename it</think>\n```\nx = 3\n```", True, Rewrite("x = 3")),
         ("<|editable_region_start|>\nx = 1\ny", False, None),  # cut by the budget
         ("<|editable_region_start|>\nx = 1\n```", True, Rewrite("x = 1")),  # ended, no end marker
+        ("<|editable_region_start|>\nx = 1\n\n", True, Rewrite("x = 1\n")),  # stopped at it
         ("```python\nx = 2\n", False, None),
         ("I would rename the variable.", True, None),
         ("```diff\n@@ -1 +1 @@\n-x = 1\n+x = 2\n```", True, None),  # a diff is no rewrite
