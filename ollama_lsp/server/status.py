@@ -24,6 +24,9 @@ STATUS_NOTIFICATION = "ollama/status"
 #: A generation shorter than this is not announced: a status bar blinking "generating" for
 #: 100 ms at every keystroke is noise, and two notifications per request cost latency.
 GENERATING_AFTER = 0.25
+#: The last speed is sent again only when it moved by this share: the status bar shows a
+#: current figure without a notification after every suggestion.
+SPEED_CHANGE = 0.1
 State = Literal["idle", "loading", "generating", "error", "disabled"]
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,8 @@ class StatusReporter:
         self._announce: asyncio.TimerHandle | None = None
         self._shown_failures: set[str] = set()
         self.last_errors: dict[str, str] = {}
+        #: The speed of the model's last generation (tokens/s), carried by every ``idle``.
+        self._speeds: dict[str, float] = {}
 
     def set(
         self,
@@ -58,7 +63,12 @@ class StatusReporter:
         message: str | None = None,
         tokens_per_second: float | None = None,
     ) -> None:
-        """Move to ``state``; notifies the client only when something changed."""
+        """Move to ``state``; notifies the client only when something changed.
+
+        ``idle`` carries the model's last known speed unless one is given.
+        """
+        if state == "idle" and tokens_per_second is None and model is not None:
+            tokens_per_second = self._speeds.get(model)
         params = StatusParams(state, model, message, tokens_per_second)
         if params == self.current:
             return
@@ -85,16 +95,22 @@ class StatusReporter:
             self.set("generating", model=model, message=message)
 
     def generation_finished(self, model: str, tokens_per_second: float | None = None) -> None:
-        """Back to idle after the last concurrent generation."""
+        """Back to idle after the last concurrent generation, with the speed when it is news:
+        after an announced generation, the model's first speed, or one that moved by
+        ``SPEED_CHANGE``."""
+        told = self.current.tokens_per_second if self.current.model == model else None
+        if tokens_per_second:
+            self._speeds[model] = round(tokens_per_second, 1)
         self._generating = max(0, self._generating - 1)
         if self._generating:
             return
         if self._announce is not None:
             self._announce.cancel()
             self._announce = None
-        if self.current.state == "generating":
-            tps = round(tokens_per_second, 1) if tokens_per_second else None
-            self.set("idle", model=model, tokens_per_second=tps)
+        speed = self._speeds.get(model)
+        news = speed is not None and (told is None or abs(speed - told) >= SPEED_CHANGE * told)
+        if self.current.state == "generating" or (self.current.state == "idle" and news):
+            self.set("idle", model=model)
 
     def succeeded(self) -> None:
         """The backend answered: out of ``error``, and the next failure is worth showing again."""
