@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 from lsprotocol import types
 
+from ollama_lsp.server.wording import in_editor_words
+
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
@@ -52,6 +54,8 @@ class StatusReporter:
         self._announce: asyncio.TimerHandle | None = None
         self._shown_failures: set[str] = set()
         self.last_errors: dict[str, str] = {}
+        #: ``clientInfo.name`` of the editor: messages use its words (``wording``).
+        self.editor: str | None = None
         #: The speed of the model's last generation (tokens/s), carried by every ``idle``.
         self._speeds: dict[str, float] = {}
 
@@ -69,6 +73,8 @@ class StatusReporter:
         """
         if state == "idle" and tokens_per_second is None and model is not None:
             tokens_per_second = self._speeds.get(model)
+        if message is not None:
+            message = in_editor_words(message, self.editor)
         params = StatusParams(state, model, message, tokens_per_second)
         if params == self.current:
             return
@@ -130,8 +136,10 @@ class StatusReporter:
         self.show(message, types.MessageType.Error)
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        """``window/showMessage`` in the editor's words."""
         if self._server.protocol.writer is None:
             return
+        message = in_editor_words(message, self.editor)
         try:
             self._server.window_show_message(types.ShowMessageParams(type=kind, message=message))
         except Exception as exc:

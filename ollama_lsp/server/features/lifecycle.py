@@ -62,6 +62,7 @@ def register(server: OllamaLanguageServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: OllamaLanguageServer, params: types.InitializeParams) -> None:
         ls.init_options = params.initialization_options
+        ls.status.editor = params.client_info.name if params.client_info else None
 
     @server.feature(types.INITIALIZED)
     @guarded_notification
