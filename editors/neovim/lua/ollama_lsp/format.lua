@@ -91,12 +91,12 @@ end
 --- The statusline text from the last `ollama/status` and any running progress.
 ---@param status table|nil last `ollama/status` params
 ---@param progress table|nil {title, message, percentage} of the newest running task
+---@param enabled boolean|nil false when suggestions are toggled off
 ---@return string
-function M.statusline(status, progress)
+function M.statusline(status, progress, enabled)
   if progress then
     local pct = progress.percentage and (' %d%%'):format(progress.percentage) or ''
-    local msg = progress.message and progress.message ~= '' and (' ' .. progress.message) or ''
-    return ('ollama: %s%s%s'):format(progress.title or 'working', msg, pct)
+    return ('ollama: %s%s'):format(progress.title or 'working', pct)
   end
   if not status then
     return ''
@@ -105,8 +105,8 @@ function M.statusline(status, progress)
   if status.model and status.model ~= '' then
     table.insert(parts, status.model)
   end
-  local state = status.state or '?'
-  if state == 'generating' and type(status.tokensPerSecond) == 'number' then
+  local state = enabled == false and 'off' or status.state or '?'
+  if type(status.tokensPerSecond) == 'number' and (state == 'idle' or state == 'generating') then
     state = ('%s %.0f tok/s'):format(state, status.tokensPerSecond)
   end
   table.insert(parts, '[' .. state .. ']')
