@@ -19,6 +19,16 @@ end
 ---@type table<integer, true>
 local listed = {}
 
+--- `ollama/status`: the statusline, and the model list once the server first reaches Ollama
+--- (asking earlier would only repeat the server's "Ollama is not running").
+local function on_status(err, params, ctx)
+  status.on_status(err, params, ctx)
+  if (params.state == 'idle' or params.state == 'generating') and not listed[ctx.client_id] then
+    listed[ctx.client_id] = true
+    commands.refresh()
+  end
+end
+
 ---@param lsp_client vim.lsp.Client
 ---@param bufnr integer
 local function on_attach(lsp_client, bufnr)
@@ -27,10 +37,6 @@ local function on_attach(lsp_client, bufnr)
   elseif vim.lsp.completion and vim.lsp.completion.enable then
     -- Older Neovim (or inline = false): the same suggestion as a completion-menu item.
     vim.lsp.completion.enable(true, lsp_client.id, bufnr, { autotrigger = true })
-  end
-  if not listed[lsp_client.id] then
-    listed[lsp_client.id] = true
-    commands.refresh()
   end
 end
 
@@ -45,7 +51,7 @@ function M.lsp_config(opts)
     settings = { ollama = opts.settings },
     init_options = { ollama = opts.settings },
     handlers = {
-      ['ollama/status'] = status.on_status,
+      ['ollama/status'] = on_status,
       ['ollama/chatDelta'] = chat.on_delta,
       ['window/showMessage'] = client.show_message,
     },
