@@ -73,8 +73,9 @@ def register_command(server: OllamaLanguageServer, name: str, handler: Handler) 
             raise
         except AiError as error:
             log.info("%s: %s", name, error.message)
-            ls.status.show(error.message, types.MessageType.Error)
-            raise JsonRpcInternalError(error.message) from error
+            message = ls.status.in_editor_words(error.message)
+            ls.status.show(message, types.MessageType.Error)
+            raise JsonRpcInternalError(message) from error
         except JsonRpcInvalidParams as error:
             ls.status.show(f"{name}: {error.message}", types.MessageType.Error)
             raise

@@ -74,7 +74,7 @@ class StatusReporter:
         if state == "idle" and tokens_per_second is None and model is not None:
             tokens_per_second = self._speeds.get(model)
         if message is not None:
-            message = in_editor_words(message, self.editor)
+            message = self.in_editor_words(message)
         params = StatusParams(state, model, message, tokens_per_second)
         if params == self.current:
             return
@@ -135,11 +135,15 @@ class StatusReporter:
         log.warning("%s: %s", kind, message)
         self.show(message, types.MessageType.Error)
 
+    def in_editor_words(self, message: str) -> str:
+        """``message`` as this editor says it (see ``wording``)."""
+        return in_editor_words(message, self.editor)
+
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         """``window/showMessage`` in the editor's words."""
         if self._server.protocol.writer is None:
             return
-        message = in_editor_words(message, self.editor)
+        message = self.in_editor_words(message)
         try:
             self._server.window_show_message(types.ShowMessageParams(type=kind, message=message))
         except Exception as exc:
