@@ -36,7 +36,7 @@ def neovim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         session = start(NVIM, write_init(tmp_path / "init.lua", server_settings, options))
         sessions.append(session)
         session.nvim.command(f"cd {tmp_path}")
-        session.nvim.command(f"edit {tmp_path / file}")
+        session.nvim.command(f"edit {file}")
         try:
             wait_for(session.attached, "the server to attach")
         except AssertionError as exc:

@@ -42,9 +42,9 @@ class Screen:
 
     def sync(self) -> None:
         """Apply every redraw event up to now (after Neovim redrew)."""
-        self.nvim.exec_lua(
-            f"vim.schedule(function() vim.cmd('redraw') vim.rpcnotify(0, '{SYNC}') end)"
-        )
+        # Requests run even at a prompt: redraw now, then mark the end of its events.
+        self.nvim.command("redraw")
+        self.nvim.exec_lua(f"vim.rpcnotify(0, '{SYNC}')")
         while True:
             kind, name, args = self.nvim.next_message()
             if kind == "notification" and name == SYNC:

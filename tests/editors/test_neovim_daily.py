@@ -236,7 +236,7 @@ def test_chat_stops_before_the_first_word_and_takes_follow_ups_in_its_buffer(
     fake_ollama.reply("It returns a new list.", prompt_contains="and then")
     fake_ollama.set_pulled([*fake_ollama.installed(), CHAT_MODEL])
     session = neovim(settings(fake_ollama.url))
-    screen = Screen.attach(session.nvim, 100, 24)
+    screen = Screen.attach(session.nvim, 110, 34)
     session.nvim.current.buffer[:] = ["xs = [3, 1, 2]", ""]
     session.nvim.command("Ollama chat slow question")
     wait_for(lambda: session.lua("return require('ollama_lsp.chat').busy()"), "the question")
@@ -285,14 +285,21 @@ def test_command_completion_knows_the_models_without_asking_first(
     wait_for(lambda: "starcoder2:3b" not in completions(session, "Ollama switch "), "a fresh list")
 
 
-def test_cancel_offers_the_running_pulls(neovim: Any, fake_ollama: FakeOllama) -> None:
+def test_cancel_offers_the_running_pulls(
+    neovim: Any, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
     fake_ollama.configure(pull_bytes_per_second=2e8)  # tens of seconds
     session = neovim(settings(fake_ollama.url))
+    screen = Screen.attach(session.nvim, 100, 12)
+    session.nvim.current.buffer[:] = ["def add(a, b):", "    return a + b"]
     session.nvim.command("Ollama pull codellama:13b-code-q4_K_M")
     wait_for(
         lambda: completions(session, "Ollama cancel ") == ["codellama:13b-code-q4_K_M"],
         "the running pull",
     )
+    wait_for(lambda: screen.find("ollama: Pulling codellama:13b-code-q4_K_M 1"), "a percentage")
+    assert session.nvim.api.get_mode()["blocking"] is False  # no prompt in the way
+    screenshot(screen, "neovim-pull", tmp_path)
     session.nvim.command("Ollama cancel codellama:13b-code-q4_K_M")
     wait_for(lambda: session.notified("cancelled"), "the cancel")
 

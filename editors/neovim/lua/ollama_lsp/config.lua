@@ -17,7 +17,7 @@ local M = {}
 ---@field inline boolean Use LSP inline completion (Neovim 0.12+); false uses the completion menu.
 ---@field suggest_filetypes table<string, boolean> Suggestions per file type; `['*']` is the rest.
 ---@field keymaps ollama_lsp.Keymaps
----@field notify_progress boolean Show a running pull or load on the command line.
+---@field notify_progress boolean Announce each pull or load as it starts (the statusline shows it anyway).
 ---@field chat { open: string } Command that opens the chat window (e.g. "vsplit", "split", "tabnew").
 
 ---@type ollama_lsp.Options
@@ -44,8 +44,8 @@ M.defaults = {
     prev = '<M-[>',
     trigger = '<M-\\>',
   },
-  notify_progress = true,
-  chat = { open = 'vsplit' },
+  notify_progress = false,
+  chat = { open = 'rightbelow vsplit' },
 }
 
 ---@type ollama_lsp.Options

@@ -60,7 +60,7 @@ function M.model_lines(result)
   end
   for _, c in ipairs(available) do
     local note = c.recommended and '*' or (c.fits == false and 'may not fit in memory' or '')
-    local row = ROW:format(c.name, M.size(c.sizeBytes), c.parameterSize or '', c.quantization or '', c.supportsFim and 'yes' or '', note)
+    local row = ROW:format(c.name, M.size(c.sizeBytes), (c.parameterSize or ''):upper(), c.quantization or '', c.supportsFim and 'yes' or '', note)
     table.insert(lines, { row, c.recommended and 'Special' or (c.fits == false and 'Comment' or nil) })
   end
   return lines
