@@ -231,9 +231,15 @@ def test_chat_stops_before_the_first_word_and_takes_follow_ups_in_its_buffer(
     # The emulator holds the model until this first token is due, even for a closed request.
     fake_ollama.reply("Still thinking", prompt_contains="slow question", first_token_seconds=4)
     fake_ollama.reply(
-        "Use `sorted()`:\n\n```python\nprint(sorted(xs))\n```", prompt_contains="how do I sort"
+        "Use `sorted()`, which returns a new list:\n\n```python\nprint(sorted(xs))\n```",
+        prompt_contains="how do I sort",
+        tokens_per_second=60,
     )
-    fake_ollama.reply("It returns a new list.", prompt_contains="and then")
+    fake_ollama.reply(
+        "Call `xs.sort()`: it sorts the list in place.",
+        prompt_contains="in place?",
+        tokens_per_second=60,
+    )
     fake_ollama.set_pulled([*fake_ollama.installed(), CHAT_MODEL])
     session = neovim(settings(fake_ollama.url))
     screen = Screen.attach(session.nvim, 110, 34)
@@ -248,13 +254,13 @@ def test_chat_stops_before_the_first_word_and_takes_follow_ups_in_its_buffer(
     session.nvim.input("GAhow do I sort?<Esc><CR>")
     wait_for(lambda: "print(sorted(xs))" in chat_text(session), "the streamed answer")
     wait_for(lambda: chat_text(session).endswith("## You\n\n"), "the next prompt")
-    session.nvim.input("GAand then?<C-s>")
-    wait_for(lambda: "It returns a new list." in chat_text(session), "the follow-up answer")
+    session.nvim.input("GAand to sort it in place?<C-s>")
+    wait_for(lambda: "in place." in chat_text(session), "the follow-up answer")
     assert "Still thinking" not in chat_text(session)
     last = fake_ollama.requests_to("/api/chat")[-1].body["messages"]
     assert [m["content"] for m in last if m["role"] == "user"][-2:] == [
         "how do I sort?",
-        "and then?",
+        "and to sort it in place?",
     ]  # one conversation
     # gp puts the code block under the cursor into the code window.
     session.nvim.command("call search('print(sorted')")
@@ -262,6 +268,7 @@ def test_chat_stops_before_the_first_word_and_takes_follow_ups_in_its_buffer(
     session.nvim.command("wincmd p")
     wait_for(lambda: session.lines() == ["xs = [3, 1, 2]", "print(sorted(xs))", ""], "the code")
     session.nvim.command("wincmd p")
+    session.nvim.command("normal! gg")
     screenshot(screen, "neovim-chat", tmp_path)
 
 

@@ -215,7 +215,8 @@ local function finish(note)
   if valid() then
     vim.bo[M.bufnr].modifiable = true
     if note then
-      M.append('\n\n' .. note)
+      local last = vim.api.nvim_buf_get_lines(M.bufnr, -2, -1, false)[1]
+      M.append((last == '' and '' or '\n\n') .. note)
     end
     new_prompt()
   end
