@@ -38,8 +38,13 @@ async def test_chat_streams_deltas_and_returns_the_answer_with_counts(
         follow_up = await execute(
             client,
             "ollama.chat",
-            {"conversationId": result["conversationId"], "message": "And only even ones?"},
+            {
+                "conversationId": result["conversationId"],
+                "messageId": "answer-2",
+                "message": "And only even ones?",
+            },
         )
+        tagged = deltas(client)[len(streamed) :]
         other = await execute(client, "ollama.chat", {"message": "Unrelated question"})
     assert result["content"] == ANSWER and result["model"] == CHAT_MODEL
     assert result["cancelled"] is False
@@ -50,6 +55,8 @@ async def test_chat_streams_deltas_and_returns_the_answer_with_counts(
     assert "".join(d["delta"] for d in chunks) == ANSWER
     assert {d["conversationId"] for d in streamed} == {result["conversationId"]}
     assert streamed[-1]["done"] is True
+    assert "messageId" not in streamed[0]
+    assert tagged and {d.get("messageId") for d in tagged} == {"answer-2"}  # echoed when given
     # the follow-up carried the history; another conversation did not
     _, second, third = chat_prompts(fake_ollama)
     assert "How do I square a list?" in second and ANSWER in second

@@ -136,6 +136,8 @@ def register(server: OllamaLanguageServer) -> None:
     async def chat(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
         question = required_str(args, "message")
         conversation_id = optional_str(args, "conversationId") or conversations.new_id()
+        # Echoed in every delta: an editor tells this answer from a stopped one's late words.
+        tag = {"messageId": message_id} if (message_id := optional_str(args, "messageId")) else {}
         model = optional_str(args, "model") or ls.settings.chat.model
         client_of(ls)  # fails clearly while the server is still starting
         provider = ls.provider
@@ -165,7 +167,12 @@ def register(server: OllamaLanguageServer) -> None:
                         tokens += 1
                         ls.protocol.notify(
                             CHAT_DELTA,
-                            {"conversationId": conversation_id, "delta": delta, "done": False},
+                            {
+                                "conversationId": conversation_id,
+                                **tag,
+                                "delta": delta,
+                                "done": False,
+                            },
                         )
                     if chunk.done:
                         metrics = chunk.metrics
@@ -197,7 +204,8 @@ def register(server: OllamaLanguageServer) -> None:
             finally:
                 answering.pop(conversation_id, None)
                 ls.protocol.notify(
-                    CHAT_DELTA, {"conversationId": conversation_id, "delta": "", "done": True}
+                    CHAT_DELTA,
+                    {"conversationId": conversation_id, **tag, "delta": "", "done": True},
                 )
         manager = memory_of(ls)
         if manager is not None:  # frees the chat model when memory is tight
