@@ -38,12 +38,13 @@ server = fake.new({
     return { state = 'idle', roles = { completion = 'qwen2.5-coder:1.5b', chat = 'llama3:8b' }, endpoints = { { url = 'http://127.0.0.1:11434', healthy = true, version = '0.12.3' } } }
   end,
   ['ollama.chat'] = function(arg, s)
+    s.notify('ollama/chatDelta', { conversationId = arg.conversationId, messageId = 'stale', delta = 'Late words', done = false })
     for _, piece in ipairs({ 'Use ', '`sorted()`', ':\n\n```python\nsorted(xs)\n```' }) do
-      s.notify('ollama/chatDelta', { conversationId = 'c1', delta = piece, done = false })
+      s.notify('ollama/chatDelta', { conversationId = arg.conversationId, messageId = arg.messageId, delta = piece, done = false })
     end
-    s.notify('ollama/chatDelta', { conversationId = 'c1', delta = '', done = true })
+    s.notify('ollama/chatDelta', { conversationId = arg.conversationId, messageId = arg.messageId, delta = '', done = true })
     server.last_chat = arg
-    return { conversationId = 'c1', content = 'Use `sorted()`:\n\n```python\nsorted(xs)\n```', tokensPerSecond = 12.5 }
+    return { conversationId = arg.conversationId, content = 'Whole answer (not shown: it streamed)', tokensPerSecond = 12.5 }
   end,
   ['ollama.cancelPull'] = function(_, s)
     s.notify('window/showMessage', { type = 1, message = 'Pulls cannot be cancelled here.' })

@@ -19,8 +19,16 @@ M.source_win = nil
 ---@type table|nil
 M.selection = nil
 
-local answering = nil ---@type {id: integer|nil, streamed: boolean, stopped: boolean}|nil
-local conversations = 0
+local answering = nil ---@type {id: integer|nil, streamed: boolean, stopped: boolean, message_id: string}|nil
+local counter = 0
+
+--- A new id, unique in this Neovim: `prefix` and the process and a counter.
+---@param prefix string
+---@return string
+local function new_id(prefix)
+  counter = counter + 1
+  return ('%s-%d-%d'):format(prefix, vim.fn.getpid(), counter)
+end
 
 local function valid()
   return M.bufnr ~= nil and vim.api.nvim_buf_is_valid(M.bufnr)
@@ -199,11 +207,12 @@ end
 
 --- Handler for `ollama/chatDelta` {conversationId, delta, done}.
 function M.on_delta(_, params, _)
-  if not valid() or not answering or answering.stopped or params.conversationId ~= M.conversation_id then
-    return
+  local this = answering
+  if not valid() or not this or this.stopped or params.messageId ~= this.message_id then
+    return -- a stopped answer's late words, or another conversation's
   end
   if params.delta and params.delta ~= '' then
-    answering.streamed = true
+    this.streamed = true
     M.append(params.delta)
   end
 end
@@ -237,14 +246,16 @@ function M.send(message, selection)
     end)
   end
   M.append('\n\n' .. M.OLLAMA .. '\n\n')
-  if not M.conversation_id then
-    conversations = conversations + 1
-    M.conversation_id = ('nvim-%d-%d'):format(vim.fn.getpid(), conversations)
-  end
-  local this = { streamed = false, stopped = false }
+  M.conversation_id = M.conversation_id or new_id('nvim')
+  local this = { streamed = false, stopped = false, message_id = new_id('answer') }
   answering = this
   vim.bo[M.bufnr].modifiable = false
-  local argument = { message = message, conversationId = M.conversation_id, includeSelection = selection or M.selection }
+  local argument = {
+    message = message,
+    conversationId = M.conversation_id,
+    messageId = this.message_id,
+    includeSelection = selection or M.selection,
+  }
   M.selection = nil
   this.id = client.execute('ollama.chat', argument, function(result)
     if answering ~= this then
