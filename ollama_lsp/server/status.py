@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 from lsprotocol import types
 
+from ollama_lsp.server.log import scrub
+
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
@@ -59,7 +61,9 @@ class StatusReporter:
         tokens_per_second: float | None = None,
     ) -> None:
         """Move to ``state``; notifies the client only when something changed."""
-        params = StatusParams(state, model, message, tokens_per_second)
+        params = StatusParams(
+            state, model, scrub(message) if message else message, tokens_per_second
+        )
         if params == self.current:
             return
         self.current = params
@@ -117,6 +121,7 @@ class StatusReporter:
         if self._server.protocol.writer is None:
             return
         try:
-            self._server.window_show_message(types.ShowMessageParams(type=kind, message=message))
+            params = types.ShowMessageParams(type=kind, message=scrub(message))
+            self._server.window_show_message(params)
         except Exception as exc:
             log.debug("could not show a message: %s", exc)
