@@ -103,6 +103,12 @@ class ServerSession:
             )
         )
 
+    def close(self, uri: str) -> None:
+        self.versions.pop(uri, None)
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+
     def insert(self, uri: str, line: int, character: int, text: str) -> None:
         self.versions[uri] += 1
         at = types.Position(line=line, character=character)

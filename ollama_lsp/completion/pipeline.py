@@ -14,6 +14,10 @@ Order of business for each request:
 One generation per document at a time. A generation dies at once (its stream is closed, so
 Ollama stops) when no request waits for it any more, unless the document changed in a way that
 agrees with its output: then it is kept so the next request can reuse it.
+
+Every request ends in a typed outcome: a :class:`Suggestion`, :class:`Skipped` with the reason,
+or :class:`Failed` with the backend's error. Observers (the server's status, the memory
+manager's idle clock) hear about requests and generations as they happen.
 """
 
 from __future__ import annotations
@@ -23,33 +27,34 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from ollama_lsp.completion.cache import Anchor, SuggestionCache
 from ollama_lsp.completion.debounce import AdaptiveDebounce
-from ollama_lsp.completion.postprocess import (
-    is_multiline_position,
-    make_stop_predicate,
-    postprocess,
-)
+from ollama_lsp.completion.postprocess import Shape, make_stop_predicate, postprocess, shape_for
+from ollama_lsp.completion.shape import num_predict
 from ollama_lsp.context import (
-    CodeContext,
     ContextBuilder,
     Document,
     EditTracker,
+    LineEdit,
     SimilarityIndex,
     is_excluded,
 )
+from ollama_lsp.errors import AiError
 from ollama_lsp.families import build_prompt, family_for
-from ollama_lsp.ollama import AiError
-from ollama_lsp.providers import AiProvider, CompletionResult
+from ollama_lsp.providers import AiProvider, CompletionResult, ModelOptions
 
 __all__ = [
+    "CompletionOutcome",
     "CompletionPipeline",
     "CompletionRequest",
+    "Failed",
     "PipelineObserver",
     "PipelineSettings",
     "PipelineStats",
+    "SkipReason",
+    "Skipped",
     "Suggestion",
 ]
 
@@ -115,16 +120,56 @@ class Suggestion:
     source: Literal["model", "cache", "inflight"]
 
 
-class PipelineObserver(Protocol):
-    """What the pipeline tells the outside world (the server turns it into status)."""
+SkipReason = Literal["disabled", "not connected", "superseded", "stopped", "excluded", "empty"]
+"""Why a request got no suggestion without a failure:
 
-    def generation_started(self, model: str) -> None: ...
+- ``disabled``: completion is off, or off for this language (settings);
+- ``not connected``: no backend yet (settings not applied);
+- ``superseded``: a newer request for the document came during the debounce;
+- ``stopped``: the generation was stopped for a newer one;
+- ``excluded``: the file holds secrets (by name or content) or matches ``completion.exclude``;
+- ``empty``: the model had nothing useful to add at this position.
+"""
 
-    def generation_finished(self, model: str, tokens_per_second: float | None) -> None: ...
 
-    def succeeded(self) -> None: ...
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """No suggestion, on purpose; ``reason`` says why."""
 
-    def failed(self, error: AiError, model: str) -> None: ...
+    reason: SkipReason
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """No suggestion: the backend failed; ``error.message`` is for the user."""
+
+    error: AiError
+
+
+CompletionOutcome = Suggestion | Skipped | Failed
+
+
+class PipelineObserver:
+    """What the pipeline tells the outside world; override the events of interest.
+
+    The server turns generations into ``ollama/status``; the memory manager counts requests as
+    the user's activity.
+    """
+
+    def completion_requested(self) -> None:
+        """A completion was asked for (the user is typing)."""
+
+    def generation_started(self, model: str) -> None:
+        """A generation began."""
+
+    def generation_finished(self, model: str, tokens_per_second: float | None) -> None:
+        """A generation ended, however it ended."""
+
+    def succeeded(self) -> None:
+        """The backend answered."""
+
+    def failed(self, error: AiError, model: str) -> None:
+        """The backend failed."""
 
 
 @dataclass(slots=True)
@@ -145,7 +190,7 @@ class _Generation:
 
     uri: str
     anchor: Anchor
-    task: asyncio.Task[str] = field(init=False)
+    task: asyncio.Task[CompletionOutcome] = field(init=False)
     partial: str = ""
     kept: bool = False
     waiters: int = 0
@@ -167,13 +212,13 @@ class CompletionPipeline:
         provider: AiProvider | None,
         settings: PipelineSettings,
         *,
-        observer: PipelineObserver | None = None,
+        observers: Sequence[PipelineObserver] = (),
         workspace_root: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.provider = provider
         self.settings = settings
-        self.observer = observer
+        self.observers = tuple(observers)
         self.workspace_root = workspace_root
         self.debounce = AdaptiveDebounce(
             self.settings.debounce.min_ms, self.settings.debounce.max_ms, clock=clock
@@ -186,6 +231,10 @@ class CompletionPipeline:
         self._tickets: dict[str, int] = {}
         self._builders: dict[int, ContextBuilder] = {}
         self._reindex: dict[str, asyncio.TimerHandle] = {}
+
+    def add_observer(self, observer: PipelineObserver) -> None:
+        """Tell ``observer`` about requests and generations from now on."""
+        self.observers = (*self.observers, observer)
 
     def configure(
         self,
@@ -211,7 +260,11 @@ class CompletionPipeline:
         self._index_later(document, 0.0)
 
     def document_changed(
-        self, uri: str, text: str, changes: Iterable[Any] = (), document: Document | None = None
+        self,
+        uri: str,
+        text: str,
+        changes: Iterable[LineEdit] = (),
+        document: Document | None = None,
     ) -> None:
         """A keystroke: learn the rhythm, keep or kill the generation running for ``uri``."""
         self.debounce.note_edit()
@@ -260,23 +313,27 @@ class CompletionPipeline:
 
     # -- requests --------------------------------------------------------------------------
 
-    def enabled_for(self, document: Document) -> bool:
-        """Completion is on for this language and the document is not excluded."""
+    def skip_reason(self, document: Document) -> SkipReason | None:
+        """Why completion is off for ``document`` (its language, or an excluded file), if it is."""
         s = self.settings
         language = document.language_id
         if not s.enabled or language in s.disabled_languages:
-            return False
+            return "disabled"
         if "*" not in s.languages and language not in s.languages:
-            return False
-        return not is_excluded(document.uri, s.exclude)
+            return "disabled"
+        return "excluded" if is_excluded(document.uri, s.exclude) else None
 
-    async def complete(self, request: CompletionRequest) -> Suggestion | None:
-        """A suggestion for ``request``, or ``None`` (nothing useful, superseded, disabled)."""
+    async def complete(self, request: CompletionRequest) -> CompletionOutcome:
+        """A suggestion for ``request``, or why there is none."""
         self.stats.requests += 1
+        for observer in self.observers:
+            observer.completion_requested()
         document, offset = request.document, request.offset
         uri, text = document.uri, document.text
-        if self.provider is None or not self.enabled_for(document):
-            return None
+        if self.provider is None:
+            return Skipped("not connected")
+        if (reason := self.skip_reason(document)) is not None:
+            return Skipped(reason)
 
         cached = self.cache.get(uri, text, offset)
         if cached:
@@ -299,11 +356,9 @@ class CompletionPipeline:
         self._tickets[uri] = ticket
         if not request.invoked and not await self._debounced(uri, ticket):
             self.stats.superseded += 1
-            return None
+            return Skipped("superseded")
 
-        gen = self._start(request)
-        suggestion = await self._wait(gen)
-        return Suggestion(suggestion, "model") if suggestion else None
+        return await self._wait(self._start(request))
 
     async def _debounced(self, uri: str, ticket: int) -> bool:
         """Wait for a typing pause; False when a newer request for ``uri`` came meanwhile."""
@@ -328,7 +383,7 @@ class CompletionPipeline:
         self.stats.generations += 1
         return gen
 
-    async def _wait(self, gen: _Generation) -> str:
+    async def _wait(self, gen: _Generation) -> CompletionOutcome:
         """Wait for ``gen`` as one of its requests; the last request to leave stops it."""
         gen.waiters += 1
         try:
@@ -337,7 +392,7 @@ class CompletionPipeline:
             current = asyncio.current_task()
             if current is not None and current.cancelling():
                 raise
-            return ""  # the generation was stopped (superseded), not this request
+            return Skipped("stopped")  # the generation was stopped, not this request
         finally:
             gen.waiters -= 1
             if gen.waiters == 0 and not gen.kept and not gen.task.done():
@@ -356,13 +411,13 @@ class CompletionPipeline:
 
     # -- one generation --------------------------------------------------------------------
 
-    async def _generate(self, gen: _Generation, request: CompletionRequest) -> str:
-        """Run one generation; errors are reported to the observer and give ``""``."""
+    async def _generate(self, gen: _Generation, request: CompletionRequest) -> CompletionOutcome:
+        """Run one generation; a backend error is its outcome (and told to the observers)."""
         assert self.provider is not None
         provider, settings = self.provider, self.settings
         model = settings.model
-        if self.observer:
-            self.observer.generation_started(model)
+        for observer in self.observers:
+            observer.generation_started(model)
         tokens_per_second: float | None = None
         try:
             capabilities = await provider.capabilities(model)
@@ -373,43 +428,43 @@ class CompletionPipeline:
                 self.edits.recent(),
             )
             if context is None:
-                return ""
-            multiline = self._multiline(context)
+                return Skipped("excluded")
+            shape = shape_for(context, settings.multiline)
             prompt = build_prompt(model, context, capabilities.fim)
-            stop_early = make_stop_predicate(context, multiline=multiline)
+            stop_early = make_stop_predicate(context, shape)
 
             def should_stop(text: str) -> bool:
                 gen.partial = text
                 return stop_early(text)
 
+            options = self._options(shape)
             result: CompletionResult = await provider.complete_code(
-                prompt,
-                model=model,
-                options=self._options(multiline),
-                should_stop=should_stop,
+                prompt, model=model, options=options, should_stop=should_stop
             )
-            if self.observer:
-                self.observer.succeeded()
-            metrics = result.metrics
-            if metrics is not None:
-                tokens_per_second = metrics.tokens_per_second
+            for observer in self.observers:
+                observer.succeeded()
+            stats = result.stats
+            if stats is not None:
+                tokens_per_second = stats.tokens_per_second
                 log.debug(
                     "generation done: prompt_eval_count=%s eval_count=%s load_ms=%.0f",
-                    metrics.prompt_eval_count,
-                    metrics.eval_count,
-                    (metrics.load_duration or 0) / 1e6,
+                    stats.prompt_tokens,
+                    stats.generated_tokens,
+                    stats.load_ms or 0,
                 )
-            text = postprocess(result.text, context, multiline=multiline)
+            spent = stats.generated_tokens if stats is not None else None
+            truncated = not result.stopped_early and (spent or 0) >= (options.max_tokens or 0)
+            text = postprocess(result.text, context, shape, truncated=truncated)
             self.cache.put(gen.uri, gen.anchor, text)
-            return text
+            return Suggestion(text, "model") if text else Skipped("empty")
         except AiError as exc:
             log.info("completion failed: %s", exc.message)
-            if self.observer:
-                self.observer.failed(exc, model)
-            return ""
+            for observer in self.observers:
+                observer.failed(exc, model)
+            return Failed(exc)
         finally:
-            if self.observer:
-                self.observer.generation_finished(model, tokens_per_second)
+            for observer in self.observers:
+                observer.generation_finished(model, tokens_per_second)
 
     def _builder(self, context_window: int | None) -> ContextBuilder:
         """A context builder whose budget fits the model's window and the settings."""
@@ -433,19 +488,13 @@ class CompletionPipeline:
             self._builders = {budget: builder}
         return builder
 
-    def _multiline(self, context: CodeContext) -> bool:
-        mode = self.settings.multiline
-        if mode != "auto":
-            return mode == "always"
-        return is_multiline_position(context)
-
-    def _options(self, multiline: bool) -> dict[str, Any]:
+    def _options(self, shape: Shape) -> ModelOptions:
         s = self.settings
-        return {
-            "num_ctx": s.num_ctx,  # constant: a different value makes Ollama reload the model
-            "num_predict": s.max_tokens if multiline else min(s.max_tokens, 64),
-            "temperature": s.temperature,
-        }
+        return ModelOptions(
+            num_ctx=s.num_ctx,  # constant: a different value makes Ollama reload the model
+            max_tokens=num_predict(shape, s.max_tokens),
+            temperature=s.temperature,
+        )
 
     async def aclose(self) -> None:
         for pending in self._reindex.values():

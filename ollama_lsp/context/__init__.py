@@ -12,7 +12,7 @@ from ollama_lsp.context._exclusion import (
     relative_path,
 )
 from ollama_lsp.context._similarity import SimilarityIndex, identifiers
-from ollama_lsp.context._types import CodeContext, Document, EditedRange, Snippet
+from ollama_lsp.context._types import CodeContext, Document, EditedRange, LineEdit, Snippet
 from ollama_lsp.context._window import CHARS_PER_TOKEN, cut_window, estimate_tokens
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "Document",
     "EditTracker",
     "EditedRange",
+    "LineEdit",
     "SimilarityIndex",
     "Snippet",
     "cut_window",

@@ -7,10 +7,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from lsprotocol.types import TextDocumentContentChangeEvent, TextDocumentContentChangePartial
-
 from ollama_lsp.context._exclusion import is_excluded, relative_path
-from ollama_lsp.context._types import Document, EditedRange, Snippet
+from ollama_lsp.context._types import Document, EditedRange, LineEdit, Snippet
 
 __all__ = ["EditTracker", "edit_snippets"]
 
@@ -36,14 +34,14 @@ class EditTracker:
         self._documents: OrderedDict[str, list[_Range]] = OrderedDict()
         self._clock = itertools.count()
 
-    def record(self, uri: str, changes: Iterable[TextDocumentContentChangeEvent]) -> None:
-        """Apply LSP didChange content changes, in order, to the ranges of ``uri``."""
+    def record(self, uri: str, changes: Iterable[LineEdit]) -> None:
+        """Apply a document's changes, in order, to the ranges of ``uri``."""
         for change in changes:
-            if not isinstance(change, TextDocumentContentChangePartial):
+            if change.whole:
                 self._documents.pop(uri, None)  # whole text replaced: old lines mean nothing
                 continue
-            start, end = sorted((max(0, change.range.start.line), max(0, change.range.end.line)))
-            self._apply(uri, start, end, change.text.count("\n"))
+            start, end = sorted((max(0, change.start), max(0, change.end)))
+            self._apply(uri, start, end, change.newlines)
 
     def forget(self, uri: str) -> None:
         """Drop what is known about ``uri`` (on didClose)."""

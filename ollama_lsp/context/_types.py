@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CodeContext", "Document", "EditedRange", "Snippet"]
+__all__ = ["CodeContext", "Document", "EditedRange", "LineEdit", "Snippet"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,18 @@ class Snippet:
     path: str
     text: str
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class LineEdit:
+    """One change to a document, by lines: lines ``start..end`` (inclusive, 0-based, as they
+    were before the change) became text holding ``newlines`` line breaks. ``whole`` marks a
+    change that replaced the whole text."""
+
+    start: int = 0
+    end: int = 0
+    newlines: int = 0
+    whole: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ from .catalog import (
     CATALOG,
     CatalogEntry,
     CatalogItem,
-    Role,
     catalog_items,
     entries_for,
     find_entry,
@@ -56,6 +55,7 @@ from .recommend import (
     check_fit,
     recommend,
 )
+from .roles import ROLES, Role, parse_role
 from .tags import (
     TagParts,
     installed_as,
@@ -74,6 +74,7 @@ __all__ = [
     "KV_CACHE_BYTES_PER_ELEMENT",
     "LEVELS",
     "PREFERRED_LEVELS",
+    "ROLES",
     "Adaptation",
     "Architecture",
     "CatalogEntry",
@@ -123,6 +124,7 @@ __all__ = [
     "parse_level",
     "parse_nvidia_smi",
     "parse_parameter_size",
+    "parse_role",
     "place",
     "recommend",
     "run_nvidia_smi",

@@ -10,23 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 from .architecture import ARCHITECTURES, Architecture
 from .quantization import QuantLevel, estimate_weight_bytes, get_level
-from .tags import DEFAULT_VARIANT, installed_as, library_tag, resolved_variant, split_tag
+from .roles import Role
+from .tags import (
+    DEFAULT_VARIANT,
+    installed_as,
+    library_tag,
+    resolved_variant,
+    split_tag,
+)
 
 __all__ = [
     "CATALOG",
     "CatalogEntry",
     "CatalogItem",
-    "Role",
     "catalog_items",
     "entries_for",
     "find_entry",
 ]
-
-Role = Literal["completion", "chat"]
 
 _FULL_LISTING = ("Q4_0", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "F16")
 _SHORT_LISTING = ("Q4_K_M", "Q6_K", "Q8_0")

@@ -14,8 +14,8 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from .architecture import MemoryNeed
-from .catalog import Role
 from .hardware import GIB, MIB, Hardware
+from .roles import Role
 
 __all__ = ["FitPolicy", "MemoryPool", "Placed", "Placement", "format_bytes", "place"]
 

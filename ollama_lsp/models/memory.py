@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .catalog import Role
 from .fit import format_bytes
 from .hardware import GIB
 from .quantization import QuantLevel, parse_level
 from .recommend import FALLBACK_LEVELS, PREFERRED_LEVELS
+from .roles import Role
 from .tags import with_level
 
 __all__ = [

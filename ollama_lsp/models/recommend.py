@@ -21,7 +21,7 @@ from .architecture import (
     architecture_from_model_info,
     estimate_memory,
 )
-from .catalog import CatalogEntry, Role, entries_for, find_entry
+from .catalog import CatalogEntry, entries_for, find_entry
 from .fit import FitPolicy, MemoryPool, Placed, Placement, format_bytes, place
 from .hardware import Hardware
 from .quantization import (
@@ -31,6 +31,7 @@ from .quantization import (
     parse_level,
     parse_parameter_size,
 )
+from .roles import ROLES, Role
 from .tags import installed_as, split_tag, with_level
 
 __all__ = [
@@ -187,7 +188,7 @@ def recommend(
     hardware: Hardware,
     *,
     num_ctx: int | Mapping[Role, int],
-    roles: Sequence[Role] = ("completion", "chat"),
+    roles: Sequence[Role] = ROLES,
     available: Collection[str] | None = None,
     policy: FitPolicy | None = None,
 ) -> Recommendation:

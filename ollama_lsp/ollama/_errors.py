@@ -2,7 +2,7 @@
 
 ::
 
-    AiError                      every failure the client reports; ``.message`` says what to do next
+    AiError                      the base (ollama_lsp.errors); ``.message`` says what to do next
     ├── OllamaUnreachable        no endpoint answered (connection refused, DNS, TLS)
     ├── OllamaTimeout            connect, read or first-token timeout
     ├── ModelNotFound            the model is not pulled on the server
@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from ollama_lsp.errors import AiError
+
 __all__ = [
     "AiError",
     "ApiError",
@@ -46,27 +48,6 @@ __all__ = [
     "redact",
     "redact_error",
 ]
-
-
-class AiError(Exception):
-    """Base of every client error.
-
-    ``message`` is meant for the user: it says what happened and what to do next, and never
-    contains a secret. ``endpoint`` is the base URL that produced the error, when known;
-    ``status`` the HTTP status (200 for an error line in a stream), ``None`` for transport
-    errors.
-    """
-
-    def __init__(
-        self, message: str, *, endpoint: str | None = None, status: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.endpoint = endpoint
-        self.status = status
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.message!r}, endpoint={self.endpoint!r})"
 
 
 class OllamaUnreachable(AiError):

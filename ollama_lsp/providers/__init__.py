@@ -1,16 +1,32 @@
-"""AI providers: the protocol the completion layer calls, and its Ollama implementation."""
+"""AI providers: the interface the completion and chat code call, and its Ollama implementation.
+
+The interface's types (prompts, options, results, chat messages) are the providers' own, so
+nothing above this layer depends on a backend's wire types.
+"""
 
 from ollama_lsp.providers._cache import AiResponseCache
 from ollama_lsp.providers._ollama import OllamaProvider, capabilities_of
 from ollama_lsp.providers._protocol import AiProvider, ShouldStop
-from ollama_lsp.providers._types import AiCapabilities, CompletionPrompt, CompletionResult
+from ollama_lsp.providers._types import (
+    AiCapabilities,
+    ChatChunk,
+    ChatMessage,
+    CompletionPrompt,
+    CompletionResult,
+    GenerationStats,
+    ModelOptions,
+)
 
 __all__ = [
     "AiCapabilities",
     "AiProvider",
     "AiResponseCache",
+    "ChatChunk",
+    "ChatMessage",
     "CompletionPrompt",
     "CompletionResult",
+    "GenerationStats",
+    "ModelOptions",
     "OllamaProvider",
     "ShouldStop",
     "capabilities_of",

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
 
 from cachetools import TTLCache
 
-from ollama_lsp.ollama import ChatMessage, ChatResponse, Metrics, ModelInfo, OllamaClient
+from ollama_lsp.ollama import Metrics, ModelInfo, OllamaClient
 from ollama_lsp.providers._cache import AiResponseCache
 from ollama_lsp.providers._protocol import ShouldStop
-from ollama_lsp.providers._types import AiCapabilities, CompletionPrompt, CompletionResult
+from ollama_lsp.providers._types import (
+    AiCapabilities,
+    ChatChunk,
+    ChatMessage,
+    CompletionPrompt,
+    CompletionResult,
+    GenerationStats,
+    ModelOptions,
+)
 
-__all__ = ["OllamaProvider", "capabilities_of"]
+__all__ = ["OllamaProvider", "capabilities_of", "stats_of", "wire_options"]
 
 #: Capabilities change only when a model is re-pulled or re-created; keep them a few minutes.
 _CAPABILITIES_TTL = 300.0
@@ -38,6 +46,35 @@ def capabilities_of(info: ModelInfo) -> AiCapabilities:
         chat=generates,
         context_window=info.context_length,
     )
+
+
+def stats_of(metrics: Metrics | None) -> GenerationStats | None:
+    """Ollama's metrics (nanoseconds) as the provider interface's :class:`GenerationStats`."""
+    if metrics is None:
+        return None
+    load = metrics.load_duration
+    return GenerationStats(
+        prompt_tokens=metrics.prompt_eval_count,
+        generated_tokens=metrics.eval_count,
+        tokens_per_second=metrics.tokens_per_second,
+        load_ms=load / 1e6 if load is not None else None,
+    )
+
+
+def wire_options(options: ModelOptions | None, stop: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Ollama's ``options`` object for ``options`` plus the prompt's ``stop`` sequences."""
+    wire: dict[str, Any] = {}
+    if options is not None:
+        if options.num_ctx is not None:
+            wire["num_ctx"] = options.num_ctx
+        if options.max_tokens is not None:
+            wire["num_predict"] = options.max_tokens
+        if options.temperature is not None:
+            wire["temperature"] = options.temperature
+        stop = (*options.stop, *stop)
+    if stop:
+        wire["stop"] = list(dict.fromkeys(stop))
+    return wire
 
 
 class OllamaProvider:
@@ -80,7 +117,7 @@ class OllamaProvider:
         prompt: CompletionPrompt,
         *,
         model: str,
-        options: Mapping[str, Any] | None = None,
+        options: ModelOptions | None = None,
         should_stop: ShouldStop | None = None,
     ) -> CompletionResult:
         """Stream a completion from ``/api/generate``.
@@ -89,7 +126,7 @@ class OllamaProvider:
         closed, so Ollama stops generating, and the partial text is returned with
         ``stopped_early`` set. Only complete results are cached.
         """
-        request_options = _with_stop(options, prompt.stop)
+        request_options = wire_options(options, prompt.stop)
         asked = await self.client.endpoint_for(model)
         key = self.cache.key(asked, model, prompt, request_options)
         hit = self.cache.get(key)
@@ -118,7 +155,7 @@ class OllamaProvider:
                     stopped = True
                     break
         result = CompletionResult(
-            text="".join(parts), model=model, metrics=metrics, stopped_early=stopped
+            text="".join(parts), model=model, stats=stats_of(metrics), stopped_early=stopped
         )
         if not stopped:
             if endpoint != asked:  # failed over: the answer is filed under who gave it
@@ -126,30 +163,19 @@ class OllamaProvider:
             self.cache.put(key, result)
         return result
 
-    async def chat(
+    async def stream_chat(
         self,
         messages: Sequence[ChatMessage],
         *,
         model: str,
-        options: Mapping[str, Any] | None = None,
-    ) -> ChatResponse:
-        """A whole chat answer from ``/api/chat``."""
-        return await self.client.chat(model, messages, options=options)
-
-    def stream_chat(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        options: Mapping[str, Any] | None = None,
-    ) -> AsyncGenerator[ChatResponse, None]:
-        """A chat answer chunk by chunk; closing the iterator stops the generation."""
-        return self.client.chat_stream(model, messages, options=options)
-
-
-def _with_stop(options: Mapping[str, Any] | None, stop: tuple[str, ...]) -> dict[str, Any]:
-    merged = dict(options or {})
-    if stop:
-        existing = [s for s in merged.get("stop") or [] if isinstance(s, str)]
-        merged["stop"] = list(dict.fromkeys([*existing, *stop]))
-    return merged
+        options: ModelOptions | None = None,
+    ) -> AsyncGenerator[ChatChunk, None]:
+        """A chat answer chunk by chunk; closing the iterator stops the generation at once."""
+        stream = self.client.chat_stream(
+            model,
+            [{"role": m.role, "content": m.content} for m in messages],
+            options=wire_options(options) or None,
+        )
+        async with aclosing(stream):
+            async for chunk in stream:
+                yield ChatChunk(chunk.message.content, chunk.done, stats_of(chunk.metrics))

@@ -1,12 +1,18 @@
-"""The interface the completion and chat features program against."""
+"""The interface the completion pipeline and the chat feature program against."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Protocol, runtime_checkable
 
-from ollama_lsp.ollama import ChatMessage, ChatResponse
-from ollama_lsp.providers._types import AiCapabilities, CompletionPrompt, CompletionResult
+from ollama_lsp.providers._types import (
+    AiCapabilities,
+    ChatChunk,
+    ChatMessage,
+    CompletionPrompt,
+    CompletionResult,
+    ModelOptions,
+)
 
 __all__ = ["AiProvider", "ShouldStop"]
 
@@ -16,7 +22,10 @@ ShouldStop = Callable[[str], bool]
 
 @runtime_checkable
 class AiProvider(Protocol):
-    """A source of code completions and chat answers (Ollama today, others later)."""
+    """A source of code completions and chat answers (Ollama today, others later).
+
+    Failures are :class:`ollama_lsp.errors.AiError` s whose message is meant for the user.
+    """
 
     @property
     def name(self) -> str:
@@ -32,20 +41,10 @@ class AiProvider(Protocol):
         prompt: CompletionPrompt,
         *,
         model: str,
-        options: Mapping[str, Any] | None = None,
+        options: ModelOptions | None = None,
         should_stop: ShouldStop | None = None,
     ) -> CompletionResult:
         """Generate a completion for ``prompt``; stop early once ``should_stop`` says so."""
-        ...
-
-    async def chat(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        options: Mapping[str, Any] | None = None,
-    ) -> ChatResponse:
-        """A whole chat answer."""
         ...
 
     def stream_chat(
@@ -53,7 +52,7 @@ class AiProvider(Protocol):
         messages: Sequence[ChatMessage],
         *,
         model: str,
-        options: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[ChatResponse]:
+        options: ModelOptions | None = None,
+    ) -> AsyncIterator[ChatChunk]:
         """A chat answer chunk by chunk; close the iterator to stop the generation."""
         ...

@@ -1,12 +1,23 @@
-"""Value types exchanged between the completion layer and a provider."""
+"""Value types exchanged between the completion and chat code and a provider.
+
+They belong to the provider interface, not to any one backend: the Ollama provider translates
+them to and from Ollama's wire types, so the layers above never see those.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from ollama_lsp.ollama import Metrics
-
-__all__ = ["AiCapabilities", "CompletionPrompt", "CompletionResult"]
+__all__ = [
+    "AiCapabilities",
+    "ChatChunk",
+    "ChatMessage",
+    "CompletionPrompt",
+    "CompletionResult",
+    "GenerationStats",
+    "ModelOptions",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +36,31 @@ class CompletionPrompt:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelOptions:
+    """How to run the model for one request; ``None`` leaves a value to the backend.
+
+    ``num_ctx`` is the context window in tokens (a different value makes Ollama reload the
+    model, so callers keep it constant); ``max_tokens`` bounds the generated tokens; ``stop``
+    adds stop sequences to the prompt's own.
+    """
+
+    num_ctx: int | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationStats:
+    """What a finished generation cost, where the backend says (else ``None``)."""
+
+    prompt_tokens: int | None = None
+    generated_tokens: int | None = None
+    tokens_per_second: float | None = None
+    load_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CompletionResult:
     """The text a provider generated for a :class:`CompletionPrompt`.
 
@@ -35,9 +71,26 @@ class CompletionResult:
 
     text: str
     model: str
-    metrics: Metrics | None = None
+    stats: GenerationStats | None = None
     cached: bool = False
     stopped_early: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """One message of a conversation."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatChunk:
+    """A piece of a streamed chat answer; the last one has ``done`` set and the stats."""
+
+    text: str
+    done: bool
+    stats: GenerationStats | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,21 +6,24 @@ from collections.abc import Iterable
 
 from ollama_lsp.server.features import FEATURES, register_features
 from ollama_lsp.server.server import OllamaLanguageServer, guarded, guarded_notification
-from ollama_lsp.server.settings import Settings, parse_settings
+from ollama_lsp.server.services import Services, create_services
 
 __all__ = [
     "FEATURES",
     "OllamaLanguageServer",
-    "Settings",
+    "Services",
     "create_server",
     "guarded",
     "guarded_notification",
-    "parse_settings",
 ]
 
 
-def create_server(exclude: Iterable[str] = ()) -> OllamaLanguageServer:
-    """A server with every feature of :data:`FEATURES` registered, except ``exclude``."""
+def create_server(
+    features: Iterable[str] = FEATURES, *, exclude: Iterable[str] = ()
+) -> OllamaLanguageServer:
+    """A server with its services and every feature of ``features`` except ``exclude``."""
     server = OllamaLanguageServer()
-    register_features(server, exclude)
+    services = create_services(server)
+    skipped = set(exclude)
+    register_features(server, services, [name for name in features if name not in skipped])
     return server

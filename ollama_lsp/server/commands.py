@@ -1,4 +1,4 @@
-"""What every ``ollama.*`` command shares: its one argument, the client, asking and telling.
+"""What every ``ollama.*`` command shares: its one argument, asking and telling.
 
 A command fails in two ways at once: the editor's request gets a JSON-RPC error whose message is
 the user-facing text, and the user sees it in a ``window/showMessage`` (an editor calling a
@@ -8,7 +8,6 @@ command from a palette often shows nothing for a failed request).
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -16,14 +15,14 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 
-from ollama_lsp.ollama import AiError, OllamaClient
+from ollama_lsp.errors import AiError
+from ollama_lsp.models import Role, parse_role
 from ollama_lsp.server.server import OllamaLanguageServer, OllamaProtocol
 
 __all__ = [
     "Args",
     "ask",
-    "client_of",
-    "endpoint_of",
+    "optional_role",
     "optional_str",
     "register_command",
     "required_str",
@@ -35,11 +34,11 @@ Args = Mapping[str, Any]
 Handler = Callable[[OllamaLanguageServer, Args], Awaitable[Any]]
 
 
-def _argument(args: tuple[Any, ...]) -> Args:
-    if not args or args[0] is None:
+def _argument(argument: Any) -> Args:
+    if argument is None:
         return {}
-    if isinstance(args[0], Mapping):
-        return args[0]
+    if isinstance(argument, Mapping):
+        return argument
     raise JsonRpcInvalidParams("ollama-lsp commands take one argument, a JSON object.")
 
 
@@ -59,16 +58,30 @@ def optional_str(args: Args, key: str) -> str | None:
     return value.strip() or None
 
 
-def register_command(server: OllamaLanguageServer, name: str, handler: Handler) -> None:
-    """Register ``handler(ls, argument)`` as command ``name``; failures reach the user."""
+def optional_role(args: Args) -> Role | None:
+    """The ``role`` argument, if given."""
+    value = args.get("role")
+    if value is None:
+        return None
+    try:
+        return parse_role(value)
+    except ValueError as exc:
+        raise JsonRpcInvalidParams(str(exc)) from None
 
-    @functools.wraps(handler)
-    async def run(ls: OllamaLanguageServer, *args: Any) -> Any:
+
+def register_command(server: OllamaLanguageServer, name: str, handler: Handler) -> None:
+    """Register ``handler(ls, argument)`` as command ``name``; failures reach the user.
+
+    ``handler`` is usually a module-level function with the services it needs bound by
+    :func:`functools.partial`.
+    """
+
+    async def run(ls: OllamaLanguageServer, argument: Any = None) -> Any:
         if isinstance(ls.protocol, OllamaProtocol):
             ls.protocol.track_command()
         try:
             await ls.ready.wait()
-            return await handler(ls, _argument(args))
+            return await handler(ls, _argument(argument))
         except asyncio.CancelledError:
             raise
         except AiError as error:
@@ -89,17 +102,6 @@ def register_command(server: OllamaLanguageServer, name: str, handler: Handler) 
             raise JsonRpcInternalError(message) from error
 
     server.command(name)(run)
-
-
-def client_of(ls: OllamaLanguageServer) -> OllamaClient:
-    if ls.client is None:
-        raise JsonRpcInternalError("ollama-lsp is still starting; try again in a moment.")
-    return ls.client
-
-
-def endpoint_of(ls: OllamaLanguageServer) -> str:
-    """The endpoint that pulls and deletes go to: the first configured one."""
-    return client_of(ls).settings.endpoints[0]
 
 
 async def ask(ls: OllamaLanguageServer, message: str, *actions: str) -> str | None:

@@ -1,9 +1,10 @@
-"""The language server object: shared state, settings subscriptions and guarded handlers.
+"""The language server object: settings, status, background tasks and guarded handlers.
 
-Features (``server/features/*.py``) hold the behaviour; this object holds what they share:
-the typed settings, the Ollama client and provider built from them, the store, the completion
-pipeline, the status reporter and a registry of background tasks. A feature reacts to new
-settings with :meth:`OllamaLanguageServer.on_settings`.
+Features (``server/features/*.py``) hold the behaviour and the services
+(``server/services.py``) the machinery they share; this object holds what belongs to the LSP
+session itself: the typed settings and their listeners (:meth:`OllamaLanguageServer.on_settings`),
+the ``ollama/status`` reporter, workDoneProgress, shutdown hooks and a registry of background
+tasks.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
+from typing import Any, ParamSpec, TypeVar, overload
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
@@ -24,17 +25,10 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from ollama_lsp import __version__
-from ollama_lsp.ollama import AiError
+from ollama_lsp.errors import AiError
 from ollama_lsp.server.progress import ProgressHandle, work_progress
-from ollama_lsp.server.settings import SettingProblem, Settings
 from ollama_lsp.server.status import StatusReporter
-
-if TYPE_CHECKING:
-    from ollama_lsp.completion.pipeline import CompletionPipeline
-    from ollama_lsp.ollama import OllamaClient
-    from ollama_lsp.providers import AiProvider
-    from ollama_lsp.server.downloads import DownloadQueue
-    from ollama_lsp.store import ModelStore
+from ollama_lsp.settings import SettingProblem, Settings
 
 __all__ = [
     "OllamaLanguageServer",
@@ -154,14 +148,8 @@ class OllamaProtocol(LanguageServerProtocol):
 class OllamaLanguageServer(LanguageServer):
     """ollama-lsp's server: one instance per editor session.
 
-    Attributes the features share (``None`` until settings are applied or a feature sets them):
-
-    - ``settings``: the current :class:`Settings`;
-    - ``client`` / ``provider``: the Ollama client and the ``AiProvider`` built on it;
-    - ``store``: the model store, opened by the models feature;
-    - ``downloads``: the model download queue, set by the pull feature;
-    - ``pipeline``: the completion pipeline;
-    - ``status``: the ``ollama/status`` reporter.
+    ``settings`` are the current :class:`Settings` (defaults until the client's arrive, then
+    ``ready`` is set); ``status`` reports ``ollama/status`` and shows messages.
     """
 
     def __init__(self) -> None:
@@ -172,12 +160,9 @@ class OllamaLanguageServer(LanguageServer):
             protocol_cls=OllamaProtocol,
         )
         self.settings = Settings()
+        #: The settings as the user gave them, before ``settings_overrides``.
+        self.user_settings = Settings()
         self.init_options: Any = None
-        self.client: OllamaClient | None = None
-        self.provider: AiProvider | None = None
-        self.store: ModelStore | None = None
-        self.downloads: DownloadQueue | None = None
-        self.pipeline: CompletionPipeline | None = None
         self.status = StatusReporter(self)
         self._settings_listeners: list[SettingsListener] = []
         #: Applied to every new settings object before it is adopted (e.g. ``switchModel``).
@@ -187,6 +172,15 @@ class OllamaLanguageServer(LanguageServer):
         self._reported_errors: set[str] = set()
         #: Set once the first settings are applied; requests before that wait for it.
         self.ready = asyncio.Event()
+
+    @property
+    def workspace_root(self) -> str | None:
+        """The workspace's root path; None before ``initialize`` or without a workspace."""
+        try:
+            root: str | None = self.workspace.root_path
+        except RuntimeError:  # not initialized yet
+            return None
+        return root
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -212,11 +206,13 @@ class OllamaLanguageServer(LanguageServer):
     async def apply_settings(
         self, settings: Settings, problems: list[SettingProblem] | None = None
     ) -> None:
-        """Adopt ``settings``, tell the user once about bad keys, notify the listeners."""
+        """Adopt the user's ``settings`` (with the overrides laid over them), tell the user once
+        about bad keys, notify the listeners."""
         if problems:
             lines = "; ".join(p.describe() for p in problems)
             self.status.show(f"ollama-lsp: invalid settings: {lines}.", types.MessageType.Warning)
             log.warning("invalid settings: %s", lines)
+        self.user_settings = settings
         for override in self.settings_overrides:
             settings = override(settings)
         old, self.settings = self.settings, settings
@@ -281,6 +277,13 @@ class OllamaLanguageServer(LanguageServer):
         )
 
 
+def _name_of(handler: Callable[..., Any]) -> str:
+    """The handler's qualified name, through the partials that bind its services."""
+    while isinstance(handler, functools.partial):
+        handler = handler.func
+    return str(getattr(handler, "__qualname__", handler))
+
+
 def guarded(
     handler: Callable[P, Awaitable[R]],
 ) -> Callable[P, Coroutine[Any, Any, R | None]]:
@@ -290,6 +293,7 @@ def guarded(
     keeps its user-facing message; anything else becomes an internal error naming the
     handler. Cancellation still propagates (pygls then answers ``RequestCancelled``).
     """
+    name = _name_of(handler)
 
     @functools.wraps(handler)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
@@ -298,11 +302,11 @@ def guarded(
         except (asyncio.CancelledError, JsonRpcException):
             raise
         except AiError as exc:
-            log.info("%s: %s", handler.__qualname__, exc.message)
+            log.info("%s: %s", name, exc.message)
             raise JsonRpcInternalError(exc.message) from exc
         except Exception as exc:
-            log.exception("%s failed", handler.__qualname__)
-            raise JsonRpcInternalError(f"{handler.__qualname__} failed: {exc}") from exc
+            log.exception("%s failed", name)
+            raise JsonRpcInternalError(f"{name} failed: {exc}") from exc
 
     return wrapper
 
@@ -323,6 +327,7 @@ def guarded_notification(handler: Callable[P, Any]) -> Callable[P, Any]:
     A plain function stays plain, and pygls runs it at once: document changes take that path,
     so a keystroke schedules no task of its own before its completion request is read.
     """
+    name = _name_of(handler)
     if not inspect.iscoroutinefunction(handler):
 
         @functools.wraps(handler)
@@ -330,7 +335,7 @@ def guarded_notification(handler: Callable[P, Any]) -> Callable[P, Any]:
             try:
                 handler(*args, **kwargs)
             except Exception:
-                log.exception("%s failed", handler.__qualname__)
+                log.exception("%s failed", name)
 
         return call
 
@@ -341,6 +346,6 @@ def guarded_notification(handler: Callable[P, Any]) -> Callable[P, Any]:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("%s failed", handler.__qualname__)
+            log.exception("%s failed", name)
 
     return wrapper

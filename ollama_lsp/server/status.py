@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 from lsprotocol import types
 
+from ollama_lsp.server.log import scrub
 from ollama_lsp.server.wording import in_editor_words
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class StatusReporter:
         if state == "idle" and tokens_per_second is None and model is not None:
             tokens_per_second = self._speeds.get(model)
         if message is not None:
-            message = self.in_editor_words(message)
+            message = scrub(self.in_editor_words(message))
         params = StatusParams(state, model, message, tokens_per_second)
         if params == self.current:
             return
@@ -145,6 +146,7 @@ class StatusReporter:
             return
         message = self.in_editor_words(message)
         try:
-            self._server.window_show_message(types.ShowMessageParams(type=kind, message=message))
+            params = types.ShowMessageParams(type=kind, message=scrub(message))
+            self._server.window_show_message(params)
         except Exception as exc:
             log.debug("could not show a message: %s", exc)

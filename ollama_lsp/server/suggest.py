@@ -2,23 +2,25 @@
 
 Turns an LSP document position into a pipeline request (clamped cursor, open documents as
 context), reports workDoneProgress for a manual request that carries a token, and returns the
-suggestion with the cursor it belongs to.
+suggestion with the cursor it belongs to. Also the two conversions from LSP's document types
+to the context layer's (:func:`as_document`, :func:`line_edits`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
-from ollama_lsp.completion.pipeline import CompletionRequest, Suggestion
-from ollama_lsp.context import Document
+from ollama_lsp.completion.pipeline import CompletionPipeline, CompletionRequest, Suggestion
+from ollama_lsp.context import Document, LineEdit
 from ollama_lsp.server.positions import Cursor, cursor_at
 from ollama_lsp.server.server import OllamaLanguageServer
 
-__all__ = ["Answer", "as_document", "suggest"]
+__all__ = ["Answer", "as_document", "line_edits", "suggest"]
 
 #: Longest a request waits for the first settings (the client answers workspace/configuration).
 SETTINGS_WAIT = 10.0
@@ -45,8 +47,19 @@ def as_document(doc: TextDocument, source: str | None = None) -> Document:
     return Document(doc.uri, text, doc.language_id or "", doc.version or 0)
 
 
+def line_edits(changes: Iterable[types.TextDocumentContentChangeEvent]) -> list[LineEdit]:
+    """``didChange`` content changes as the lines they touched."""
+    return [
+        LineEdit(c.range.start.line, c.range.end.line, c.text.count("\n"))
+        if isinstance(c, types.TextDocumentContentChangePartial)
+        else LineEdit(whole=True)
+        for c in changes
+    ]
+
+
 async def suggest(
     ls: OllamaLanguageServer,
+    pipeline: CompletionPipeline,
     uri: str,
     position: types.Position,
     *,
@@ -65,9 +78,8 @@ async def suggest(
             await asyncio.wait_for(ls.ready.wait(), SETTINGS_WAIT)
         except TimeoutError:
             return None
-    pipeline = ls.pipeline
     doc = ls.workspace.text_documents.get(uri)
-    if pipeline is None or doc is None:
+    if doc is None:
         return None
     source = doc.source
     cursor = cursor_at(source, doc.position_codec, position)
@@ -90,10 +102,10 @@ async def suggest(
         async with ls.work_progress(
             "Ollama", token=work_done_token, message=f"Completing with {model}"
         ) as progress:
-            suggestion = await pipeline.complete(request)
-            progress.end_message = "Done" if suggestion else "No suggestion"
+            outcome = await pipeline.complete(request)
+            progress.end_message = "Done" if isinstance(outcome, Suggestion) else "No suggestion"
     else:
-        suggestion = await pipeline.complete(request)
-    if suggestion is None:
+        outcome = await pipeline.complete(request)
+    if not isinstance(outcome, Suggestion):
         return None
-    return Answer(suggestion, cursor, doc, source, replaced)
+    return Answer(outcome, cursor, doc, source, replaced)

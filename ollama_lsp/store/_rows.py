@@ -61,7 +61,7 @@ class ModelRecord:
 
 @dataclass(frozen=True, slots=True)
 class StoredModel:
-    """A model row: what the endpoint said, plus when we last used it."""
+    """A model row: what the endpoint said of it (its `last_used` column is not used)."""
 
     endpoint: str
     name: str
@@ -71,7 +71,6 @@ class StoredModel:
     quantization: str
     parameter_size: str
     modified: datetime | None
-    last_used: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

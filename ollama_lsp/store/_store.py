@@ -7,6 +7,10 @@ share the file: WAL lets readers run beside a writer, and `busy_timeout` makes w
 
 Durability: every write is one `BEGIN IMMEDIATE ... COMMIT` transaction, so a process killed
 at any instant leaves either the old or the new row, never a broken file.
+
+The server writes the model list, every pull and every benchmark row; it reads back the pulls
+a killed server left unfinished. `models`, `downloads_for` and `benchmarks_for` read the rest
+back (for inspection, and for the tests that check what was recorded).
 """
 
 from __future__ import annotations
@@ -271,10 +275,7 @@ class ModelStore:
     def upsert_models(
         self, endpoint: str, models: Iterable[ModelRecord], *, prune: bool = True
     ) -> None:
-        """Store what `endpoint` lists; with `prune`, forget its models that are gone.
-
-        `last_used` survives an update of the same name.
-        """
+        """Store what `endpoint` lists; with `prune`, forget its models that are gone."""
         records = list(models)
         with self._write() as conn:
             conn.executemany(
@@ -315,29 +316,11 @@ class ModelStore:
             )
             return cursor.rowcount > 0
 
-    def mark_used(self, endpoint: str, name: str, when: datetime | None = None) -> bool:
-        """Record that a model served a request; returns whether the model is known."""
-        stamp = _to_text(when) if when is not None else self._now()
-        with self._write() as conn:
-            cursor = conn.execute(
-                "UPDATE models SET last_used = ? WHERE endpoint = ? AND name = ?",
-                (stamp, endpoint, name),
-            )
-            return cursor.rowcount > 0
-
     def models(self, endpoint: str | None = None) -> list[StoredModel]:
-        """Known models, most recently used first."""
+        """Known models, by endpoint and name."""
         where, params = ("WHERE endpoint = ?", (endpoint,)) if endpoint else ("", ())
-        rows = self._read(
-            f"SELECT * FROM models {where} "
-            "ORDER BY last_used IS NULL, last_used DESC, endpoint, name",
-            params,
-        )
+        rows = self._read(f"SELECT * FROM models {where} ORDER BY endpoint, name", params)
         return [_model(row) for row in rows]
-
-    def model(self, endpoint: str, name: str) -> StoredModel | None:
-        rows = self._read("SELECT * FROM models WHERE endpoint = ? AND name = ?", (endpoint, name))
-        return _model(rows[0]) if rows else None
 
     # -- downloads --------------------------------------------------------------------------
 
@@ -423,10 +406,6 @@ class ModelStore:
             )
             return finished
 
-    def download(self, download_id: int) -> Download | None:
-        rows = self._read("SELECT * FROM downloads WHERE id = ?", (download_id,))
-        return _download(rows[0]) if rows else None
-
     def downloads_for(self, model: str, endpoint: str | None = None) -> list[Download]:
         """A model's pulls, newest first."""
         sql = "SELECT * FROM downloads WHERE model = ?"
@@ -435,13 +414,6 @@ class ModelStore:
             sql += " AND endpoint = ?"
             params += (endpoint,)
         return [_download(row) for row in self._read(sql + " ORDER BY id DESC", params)]
-
-    def active_downloads(self) -> list[Download]:
-        """Queued, running or verifying pulls, oldest first."""
-        rows = self._read(
-            "SELECT * FROM downloads WHERE status IN ('queued', 'running', 'verifying') ORDER BY id"
-        )
-        return [_download(row) for row in rows]
 
     def interrupted_downloads(self) -> list[Download]:
         """Pulls cut short by a dead process, oldest first: candidates to resume."""
@@ -580,7 +552,6 @@ def _model(row: sqlite3.Row) -> StoredModel:
         quantization=row["quantization"],
         parameter_size=row["parameter_size"],
         modified=_from_text(row["modified"]),
-        last_used=_from_text(row["last_used"]),
     )
 
 

@@ -66,6 +66,40 @@ def test_complete_rejects_a_position_past_the_line(
     assert err == "ollama-lsp: column 9 is past the end of line 1\n"
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "why"),
+    [
+        ("notes.md", "# Notes\n", "completion is off here"),
+        ("secrets.py", "API_KEY = \n", "the file is excluded"),
+    ],
+)
+def test_complete_says_why_there_is_no_suggestion(
+    fake_ollama_shared: FakeOllama,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    name: str,
+    text: str,
+    why: str,
+) -> None:
+    source = tmp_path / name
+    source.write_text(text)
+    before = len(fake_ollama_shared.requests_to("/api/generate"))
+    status, out, err = run(capsys, "complete", f"{source}:1:3", "--host", fake_ollama_shared.url)
+    assert (status, out) == (1, "")
+    assert err.startswith(f"no suggestion at this position: {why}")
+    assert len(fake_ollama_shared.requests_to("/api/generate")) == before
+
+
+def test_complete_fails_with_the_backend_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = tmp_path / "calc.py"
+    source.write_text("def add(a, b):\n    \n")
+    status, out, err = run(capsys, "complete", f"{source}:2:5", "--host", UNREACHABLE)
+    assert (status, out) == (1, "")
+    assert err.startswith("ollama-lsp: ") and "Ollama" in err
+
+
 def test_chat_streams_the_answer_to_a_prompt_from_stdin(
     fake_ollama_shared: FakeOllama,
     capsys: pytest.CaptureFixture[str],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from ollama_lsp.commands_cli.progress import PullBar
+from ollama_lsp.cli.progress import PullBar
 from ollama_lsp.ollama import PullProgress
 
 MIB = 2**20

@@ -12,7 +12,7 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from tests.e2e.conftest import eventually, open_document
-from tests.e2e.test_commands_harness import execute, started, wait_for_message
+from tests.e2e.session import execute, started, wait_for_message
 from tests.fake_ollama import FakeOllama
 
 CHAT_MODEL = "codellama:7b-instruct"

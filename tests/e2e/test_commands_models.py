@@ -18,7 +18,7 @@ from tests.e2e.conftest import (
     open_document,
     settings_for,
 )
-from tests.e2e.test_commands_harness import execute, started, wait_for_message
+from tests.e2e.session import execute, started, wait_for_message
 from tests.fake_ollama import FakeOllama
 
 

@@ -1,24 +1,16 @@
 """Memory management end to end: idle unload seen in the emulator's /api/ps, num_ctx shrinking
 and growing back under a simulated memory reading, unload on shutdown.
 
-The server reads its hardware and memory from files this module writes
-(``OLLAMA_LSP_HARDWARE`` and ``OLLAMA_LSP_MEMORY_PROBE`` name them).
+The server reads its hardware and memory from files the test writes (``tests.e2e.machine``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
-import pytest_lsp
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from tests.e2e.conftest import (
-    SERVER,
     eventually,
     generations,
     initialize,
@@ -26,54 +18,10 @@ from tests.e2e.conftest import (
     open_document,
     settings_for,
 )
+from tests.e2e.machine import client, write_memory
 from tests.fake_ollama import FakeOllama
 
-GIB = 1024**3
-_FILES = Path(tempfile.mkdtemp(prefix="ollama-lsp-e2e-memory-"))
-HARDWARE_FILE = _FILES / "hardware.json"
-PROBE_FILE = _FILES / "memory.json"
-
-CONFIG = ClientServerConfig(
-    server_command=SERVER.server_command,
-    server_env={
-        **(SERVER.server_env or {}),
-        "OLLAMA_LSP_HARDWARE": str(HARDWARE_FILE),
-        "OLLAMA_LSP_MEMORY_PROBE": str(PROBE_FILE),
-    },
-)
-
-
-def write_hardware(total_gib: float, available_gib: float, gpus: list[Any] | None = None) -> None:
-    HARDWARE_FILE.write_text(
-        json.dumps(
-            {
-                "totalRam": int(total_gib * GIB),
-                "availableRam": int(available_gib * GIB),
-                "gpus": gpus or [],
-            }
-        )
-    )
-
-
-def write_memory(available_gib: float, total_gib: float = 16) -> None:
-    PROBE_FILE.write_text(
-        json.dumps({"available": int(available_gib * GIB), "total": int(total_gib * GIB)})
-    )
-
-
-write_hardware(16, 12)
-write_memory(12)
-
-
-@pytest_lsp.fixture(config=CONFIG)
-async def client(lsp_client: LanguageClient) -> Any:
-    write_hardware(16, 12)
-    write_memory(12)
-    lsp_client.initialized_session = False  # type: ignore[attr-defined]
-    yield
-    if lsp_client.initialized_session:  # type: ignore[attr-defined]
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(lsp_client.shutdown_session(), 5)
+__all__ = ["client"]  # the fixture, with the memory files in its environment
 
 
 def logged(client: LanguageClient, text: str) -> bool:

@@ -13,7 +13,7 @@ from pytest_lsp import LanguageClient
 
 from ollama_lsp.store import DownloadStatus, ModelStore
 from tests.e2e.conftest import eventually, initialize, settings_for
-from tests.e2e.test_commands_harness import (
+from tests.e2e.session import (
     execute,
     progress_of,
     start,

@@ -11,12 +11,11 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from tests.e2e.conftest import initialize, settings_for
-from tests.e2e.test_memory import client, write_hardware
+from tests.e2e.machine import GIB, client, write_hardware
 from tests.fake_ollama import FakeOllama
 
 __all__ = ["client"]  # the fixture, with the hardware file in its environment
 
-GIB = 1024**3
 RTX_4060 = {"name": "RTX 4060", "totalBytes": 8 * GIB, "freeBytes": int(7.6 * GIB)}
 
 

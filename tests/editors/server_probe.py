@@ -1,4 +1,8 @@
-"""Ask the server which commands it offers, over a bare stdio `initialize` (no editor needed)."""
+"""Ask the server which commands it offers, over a bare stdio `initialize` (no editor needed).
+
+An editor test of a command first checks that the server offers it (:func:`require_command`):
+a missing command fails the test with that reason, rather than as a timeout in the editor.
+"""
 
 from __future__ import annotations
 
@@ -51,3 +55,8 @@ def server_commands() -> frozenset[str]:
         server.wait(timeout=20)
     provider = reply["result"]["capabilities"].get("executeCommandProvider") or {}
     return frozenset(provider.get("commands", []))
+
+
+def require_command(command: str) -> None:
+    """Fail (never skip) when the server does not offer ``command``."""
+    assert command in server_commands(), f"the server does not offer {command}"

@@ -16,7 +16,7 @@ from tests.editors.neovim_session import (
     settings,
     wait_for,
 )
-from tests.editors.server_probe import server_commands
+from tests.editors.server_probe import require_command
 from tests.fake_ollama import FakeOllama
 
 pytestmark = [pytest.mark.editor, pytest.mark.skipif(NVIM is None, reason=WHY_NOT)]
@@ -27,11 +27,6 @@ def type_a_function_body(session: NeovimSession) -> None:
     session.nvim.current.buffer[:] = ["def add(a, b):", ""]
     session.nvim.current.window.cursor = (2, 0)
     session.nvim.input("A    ")
-
-
-def require_command(command: str) -> None:
-    if command not in server_commands():
-        pytest.skip(f"the server does not offer {command} yet")
 
 
 def test_typing_shows_a_suggestion_and_tab_accepts_it(neovim: Any, fake_ollama: FakeOllama) -> None:

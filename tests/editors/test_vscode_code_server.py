@@ -22,7 +22,7 @@ from tests.editors.code_server import (
     write_settings,
 )
 from tests.editors.emulator import generations
-from tests.editors.server_probe import server_commands
+from tests.editors.server_probe import require_command
 from tests.fake_ollama import FakeOllama
 
 HOME, WHY_NOT = code_server_home()
@@ -69,8 +69,7 @@ def test_ghost_text_appears_and_tab_accepts_it(
 def test_pull_model_shows_progress_until_done(
     code_server: tuple[str, Path], fake_ollama_shared: FakeOllama, tmp_path: Path
 ) -> None:
-    if "ollama.pullModel" not in server_commands():
-        pytest.skip("the server does not offer ollama.pullModel yet")
+    require_command("ollama.pullModel")
     # In the server's catalog (the quick pick lists it) and known to the emulator; 7.4 GB at
     # 4 GB/s gives a couple of seconds of progress.
     model = "codellama:13b-code-q4_0"
@@ -93,6 +92,7 @@ def test_pull_model_shows_progress_until_done(
 def test_model_manager_lists_models_by_role_and_compares_them(
     code_server: tuple[str, Path], fake_ollama_shared: FakeOllama, tmp_path: Path
 ) -> None:
+    require_command("ollama.listModels")
     url, _ = code_server
     pair = [MODEL, "codellama:7b-code"]
     seen = drive(

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ollama_lsp.server.settings import Settings
+from ollama_lsp.settings import Settings
 
 PACKAGE = Path(__file__).resolve().parents[2] / "editors" / "vscode" / "package.json"
 EXTENSION_ONLY = ("ollama.server.", "ollama.trace.")

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from ollama_lsp.models import catalog_items
-from ollama_lsp.server.settings import Settings
+from ollama_lsp.settings import Settings
 from tests.fake_ollama import FakeOllama
 
 ITEMS = catalog_items()

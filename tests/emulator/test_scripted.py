@@ -134,6 +134,21 @@ def test_num_predict_ends_with_length(fake_ollama_shared: FakeOllama) -> None:
     )
 
 
+def test_a_reply_that_exhausts_the_budget_ends_as_one_cut_by_num_predict(
+    fake_ollama_shared: FakeOllama,
+) -> None:
+    fake_ollama_shared.reply("one two", exhausts_budget=True)
+
+    result = _generate(fake_ollama_shared, prompt="x", options={"num_predict": 50})
+    assert (result["response"], result["done_reason"], result["eval_count"]) == (
+        "one two",
+        "length",
+        50,
+    )
+    # Without a budget there is nothing to exhaust.
+    assert _generate(fake_ollama_shared, prompt="x")["done_reason"] == "stop"
+
+
 def test_a_stop_sequence_split_across_tokens_never_reaches_the_client(
     fake_ollama_shared: FakeOllama,
 ) -> None:

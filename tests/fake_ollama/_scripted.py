@@ -45,6 +45,8 @@ class Rule:
     (``string.Template`` over ``$prompt $prefix $suffix $prefix_last_line $suffix_first_line
     $last_user $model``), ``echo`` (one of those field names), ``fim_middle_of`` (a whole
     document: the reply is the text between the request's FIM prefix and suffix).
+    ``exhausts_budget``: the reply is where the model ran out of tokens, so the generation ends
+    as one cut by ``num_predict`` does (``done_reason`` ``length``, ``eval_count`` the budget).
     """
 
     reply: str | Callable[[GenerationRequest], str] | None = None
@@ -60,6 +62,7 @@ class Rule:
     fim: bool | None = None
     first_token_seconds: float | None = None
     tokens_per_second: float | None = None
+    exhausts_budget: bool = False
     times: int | None = None
     hits: int = field(default=0, compare=False)
 
@@ -178,15 +181,25 @@ class ScriptedEngine:
             if rule and rule.tokens_per_second is not None
             else self.config.tokens_per_second
         )
-        return _ScriptedGeneration(request, text, latency, rate)
+        exhausts = rule is not None and rule.exhausts_budget
+        return _ScriptedGeneration(request, text, latency, rate, exhausts_budget=exhausts)
 
 
 class _ScriptedGeneration:
-    def __init__(self, request: GenerationRequest, text: str, latency: float, rate: float) -> None:
+    def __init__(
+        self,
+        request: GenerationRequest,
+        text: str,
+        latency: float,
+        rate: float,
+        *,
+        exhausts_budget: bool = False,
+    ) -> None:
         self.request = request
         self.text = text
         self.latency = latency
         self.rate = rate
+        self.exhausts_budget = exhausts_budget
         self.stats = GenerationStats()
 
     def _evaluate_prompt(self) -> int:
@@ -237,5 +250,8 @@ class _ScriptedGeneration:
                 tail = stops.flush()
                 if tail:
                     yield tail
+                if self.exhausts_budget and limit >= 0:
+                    self.stats.done_reason = "length"
+                    self.stats.eval_count = max(self.stats.eval_count, limit)
         finally:
             self.stats.eval_duration = max(time.perf_counter_ns() - eval_start, 1)

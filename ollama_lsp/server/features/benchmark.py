@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
+from ollama_lsp.errors import AiError
 from ollama_lsp.models import UnknownLevel, get_level
 from ollama_lsp.models.benchmark import format_table, run_benchmark
-from ollama_lsp.ollama import AiError
-from ollama_lsp.server.commands import Args, client_of, register_command, required_str
+from ollama_lsp.server.backend import Backend
+from ollama_lsp.server.commands import Args, register_command, required_str
 from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_token
-from ollama_lsp.store import BenchmarkResult
+from ollama_lsp.store import BenchmarkResult, ModelStore
 
-__all__ = ["register", "row_json"]
+__all__ = ["benchmark", "register", "row_json"]
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,11 @@ def row_json(row: BenchmarkResult) -> dict[str, Any]:
     }
 
 
-async def benchmark(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
+async def benchmark(
+    ls: OllamaLanguageServer, args: Args, backend: Backend, store: ModelStore
+) -> dict[str, Any]:
     model, levels = required_str(args, "model"), _levels(args)
-    client = client_of(ls)
+    client = backend.client
     title = f"Benchmarking {model}"
     async with ls.work_progress(title, token=command_work_done_token()) as bar:
         try:
@@ -63,9 +67,8 @@ async def benchmark(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
             )
         except ValueError as exc:
             raise JsonRpcInvalidParams(str(exc)) from exc
-    if ls.store is not None:
-        for row in rows:
-            await asyncio.to_thread(ls.store.record_benchmark, row)
+    for row in rows:
+        await asyncio.to_thread(store.record_benchmark, row)
     table = format_table(rows)
     log.info("benchmark of %s:\n%s", model, table)
     completion = ls.settings.completion
@@ -81,5 +84,5 @@ async def benchmark(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
     }
 
 
-def register(server: OllamaLanguageServer) -> None:
-    register_command(server, "ollama.benchmark", benchmark)
+def register(server: OllamaLanguageServer, backend: Backend, store: ModelStore) -> None:
+    register_command(server, "ollama.benchmark", partial(benchmark, backend=backend, store=store))

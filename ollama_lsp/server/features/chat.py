@@ -15,26 +15,30 @@ import itertools
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from functools import partial
 from typing import Any
 
-from lsprotocol import types
+from lsprotocol import converters, types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.workspace import TextDocument
 
-from ollama_lsp.ollama import ChatMessage, Metrics
-from ollama_lsp.server.commands import (
-    Args,
-    client_of,
-    optional_str,
-    register_command,
-    required_str,
-)
-from ollama_lsp.server.features.memory import memory_of
+from ollama_lsp.providers import ChatChunk, ChatMessage, GenerationStats, ModelOptions
+from ollama_lsp.server.backend import Backend
+from ollama_lsp.server.commands import Args, optional_str, register_command, required_str
+from ollama_lsp.server.memory import PressureMonitor
 from ollama_lsp.server.positions import cursor_at
+from ollama_lsp.server.progress import ProgressHandle
 from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_token
 
-__all__ = ["CHAT_DELTA", "Conversations", "register", "trim_to_budget"]
+__all__ = [
+    "CHAT_DELTA",
+    "Conversations",
+    "cancel_chat",
+    "chat",
+    "register",
+    "trim_to_budget",
+]
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +49,8 @@ SYSTEM_PROMPT = (
 )
 #: Tokens kept free for the answer when trimming history to the model's context.
 ANSWER_RESERVE = 1024
-#: Ollama's default context (num_ctx) when the request does not set one.
-DEFAULT_CONTEXT = 4096
 PROGRESS_INTERVAL = 0.25
+_CONVERTER = converters.get_converter()  # lsprotocol's, for a range sent as JSON
 
 
 def estimate_tokens(message: ChatMessage) -> int:
@@ -73,13 +76,15 @@ def trim_to_budget(messages: Sequence[ChatMessage], budget: int) -> list[ChatMes
 
 class Conversations:
     """Histories by id: the least recently used is forgotten past ``max_conversations``, and
-    each keeps its ``max_messages`` newest messages."""
+    each keeps its ``max_messages`` newest messages. ``answering`` holds the answers being
+    written, by conversation, so that they can be cancelled."""
 
     def __init__(self, max_conversations: int = 32, max_messages: int = 100) -> None:
         self._histories: OrderedDict[str, list[ChatMessage]] = OrderedDict()
         self._max_conversations = max_conversations
         self._max_messages = max_messages
         self._ids = itertools.count(1)
+        self.answering: dict[str, asyncio.Task[Any]] = {}
 
     def new_id(self) -> str:
         while True:
@@ -109,6 +114,7 @@ def _document_text(ls: OllamaLanguageServer, uri: str) -> TextDocument:
 
 
 def _context(ls: OllamaLanguageServer, args: Args) -> str | None:
+    """The selection or the document the question is about, as text for the prompt."""
     selection = args.get("includeSelection")
     if isinstance(selection, dict):
         uri = selection.get("uri")
@@ -116,7 +122,7 @@ def _context(ls: OllamaLanguageServer, args: Args) -> str | None:
         if not isinstance(uri, str) or not isinstance(raw, dict):
             raise JsonRpcInvalidParams("`includeSelection` needs `uri` and `range`.")
         document = _document_text(ls, uri)
-        span = ls.protocol._converter.structure(raw, types.Range)
+        span = _CONVERTER.structure(raw, types.Range)
         source = document.source
         start = cursor_at(source, document.position_codec, span.start).offset
         end = cursor_at(source, document.position_codec, span.end).offset
@@ -129,106 +135,129 @@ def _context(ls: OllamaLanguageServer, args: Args) -> str | None:
     return None
 
 
-def register(server: OllamaLanguageServer) -> None:
-    conversations = Conversations()
-    answering: dict[str, asyncio.Task[Any]] = {}
-
-    async def chat(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
-        question = required_str(args, "message")
-        conversation_id = optional_str(args, "conversationId") or conversations.new_id()
-        # Echoed in every delta: an editor tells this answer from a stopped one's late words.
-        tag = {"messageId": message_id} if (message_id := optional_str(args, "messageId")) else {}
-        model = optional_str(args, "model") or ls.settings.chat.model
-        client_of(ls)  # fails clearly while the server is still starting
-        provider = ls.provider
-        assert provider is not None
-        context = _context(ls, args)
-        content = f"{context}\n\n{question}" if context else question
-        window = (await provider.capabilities(model)).context_window or DEFAULT_CONTEXT
-        budget = max(256, min(window, DEFAULT_CONTEXT) - ANSWER_RESERVE)
-        asked = ChatMessage("user", content)
-        messages = trim_to_budget(
-            [ChatMessage("system", SYSTEM_PROMPT), *conversations.history(conversation_id), asked],
-            budget,
-        )
-        parts: list[str] = []
-        metrics: Metrics | None = None
-        started = time.monotonic()
-
-        async def stream(bar: Any) -> None:
-            nonlocal metrics
-            tokens, reported = 0, 0.0
-            chunks = provider.stream_chat(messages, model=model, options=None)
-            try:
-                async for chunk in chunks:
-                    delta = chunk.message.content
-                    if delta:
-                        parts.append(delta)
-                        tokens += 1
-                        ls.protocol.notify(
-                            CHAT_DELTA,
-                            {
-                                "conversationId": conversation_id,
-                                **tag,
-                                "delta": delta,
-                                "done": False,
-                            },
-                        )
-                    if chunk.done:
-                        metrics = chunk.metrics
-                    now = time.monotonic()
-                    if now - reported >= PROGRESS_INTERVAL:
-                        reported = now
-                        rate = tokens / max(now - started, 1e-3)
-                        bar.report(f"{tokens} tokens, {rate:.1f} tokens/s")
-            finally:
-                close = getattr(chunks, "aclose", None)
-                if close is not None:  # stops the generation at once
-                    await close()
-
-        cancelled = False
-        token = command_work_done_token()
-        async with ls.work_progress(f"Chat ({model})", token=token, cancellable=True) as bar:
-            task = asyncio.get_running_loop().create_task(stream(bar))
-            answering[conversation_id] = task
-            cancel = ls.work_done_progress.tokens.get(bar.token) if bar.token is not None else None
-            if cancel is not None:
-                cancel.add_done_callback(lambda _: task.cancel())
-            try:
-                await asyncio.shield(task)
-            except asyncio.CancelledError:
-                if not task.cancelled():  # the request itself was cancelled
-                    task.cancel()
-                    raise
-                cancelled = True
-            finally:
-                answering.pop(conversation_id, None)
+async def _stream_answer(
+    ls: OllamaLanguageServer,
+    chunks: AsyncIterator[ChatChunk],
+    delta_head: dict[str, str],
+    parts: list[str],
+    bar: ProgressHandle,
+) -> GenerationStats | None:
+    """Read the answer into ``parts``, sent on as ``ollama/chatDelta`` and progress; its stats."""
+    started, tokens, reported = time.monotonic(), 0, 0.0
+    stats: GenerationStats | None = None
+    try:
+        async for chunk in chunks:
+            if chunk.text:
+                parts.append(chunk.text)
+                tokens += 1
                 ls.protocol.notify(
                     CHAT_DELTA,
-                    {"conversationId": conversation_id, **tag, "delta": "", "done": True},
+                    {**delta_head, "delta": chunk.text, "done": False},
                 )
-        manager = memory_of(ls)
-        if manager is not None:  # frees the chat model when memory is tight
-            ls.spawn(manager.chat_finished(model), "after a chat answer")
-        answer = "".join(parts)
-        conversations.append(conversation_id, asked, ChatMessage("assistant", answer))
-        seconds = time.monotonic() - started
-        eval_count = metrics.eval_count if metrics and metrics.eval_count else len(parts)
-        speed = metrics.tokens_per_second if metrics else None
-        return {
-            "conversationId": conversation_id,
-            "model": model,
-            "content": answer,
-            "cancelled": cancelled,
-            "evalCount": eval_count,
-            "promptEvalCount": metrics.prompt_eval_count if metrics else None,
-            "durationMs": round(seconds * 1000),
-            "tokensPerSecond": speed if speed is not None else eval_count / max(seconds, 1e-3),
-        }
+            if chunk.done:
+                stats = chunk.stats
+            now = time.monotonic()
+            if now - reported >= PROGRESS_INTERVAL:
+                reported = now
+                rate = tokens / max(now - started, 1e-3)
+                bar.report(f"{tokens} tokens, {rate:.1f} tokens/s")
+    finally:
+        close = getattr(chunks, "aclose", None)
+        if close is not None:  # stops the generation at once
+            await close()
+    return stats
 
-    async def cancel_chat(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
-        task = answering.get(required_str(args, "conversationId"))
-        return {"cancelled": task is not None and task.cancel()}
 
-    register_command(server, "ollama.chat", chat)
-    register_command(server, "ollama.cancelChat", cancel_chat)
+async def _answer(
+    ls: OllamaLanguageServer,
+    model: str,
+    chunks: AsyncIterator[ChatChunk],
+    delta_head: dict[str, str],
+    conversations: Conversations,
+    parts: list[str],
+) -> tuple[GenerationStats | None, bool]:
+    """Write the answer under a cancellable progress bar: its stats, and whether the user
+    stopped it (the progress bar or ``ollama.cancelChat``; ``$/cancelRequest`` raises).
+
+    ``delta_head`` starts every ``ollama/chatDelta``: the conversation, and the editor's
+    ``messageId`` when it sent one (so it tells this answer from a stopped one's late words).
+    """
+    conversation_id = delta_head["conversationId"]
+    token = command_work_done_token()
+    async with ls.work_progress(f"Chat ({model})", token=token, cancellable=True) as bar:
+        task = asyncio.get_running_loop().create_task(
+            _stream_answer(ls, chunks, delta_head, parts, bar)
+        )
+        conversations.answering[conversation_id] = task
+        cancel = ls.work_done_progress.tokens.get(bar.token) if bar.token is not None else None
+        if cancel is not None:
+            cancel.add_done_callback(lambda _: task.cancel())
+        try:
+            return await asyncio.shield(task), False
+        except asyncio.CancelledError:
+            if not task.cancelled():  # the request itself was cancelled
+                task.cancel()
+                raise
+            return None, True
+        finally:
+            conversations.answering.pop(conversation_id, None)
+            ls.protocol.notify(CHAT_DELTA, {**delta_head, "delta": "", "done": True})
+
+
+async def chat(
+    ls: OllamaLanguageServer,
+    args: Args,
+    backend: Backend,
+    conversations: Conversations,
+    monitor: PressureMonitor,
+) -> dict[str, Any]:
+    question = required_str(args, "message")
+    conversation_id = optional_str(args, "conversationId") or conversations.new_id()
+    model = optional_str(args, "model") or ls.settings.chat.model
+    provider = backend.provider  # fails clearly while the server is still starting
+    context = _context(ls, args)
+    content = f"{context}\n\n{question}" if context else question
+    num_ctx = ls.settings.chat.num_ctx
+    window = (await provider.capabilities(model)).context_window or num_ctx
+    asked = ChatMessage("user", content)
+    messages = trim_to_budget(
+        [ChatMessage("system", SYSTEM_PROMPT), *conversations.history(conversation_id), asked],
+        max(256, min(window, num_ctx) - ANSWER_RESERVE),
+    )
+    chunks = provider.stream_chat(messages, model=model, options=ModelOptions(num_ctx=num_ctx))
+    parts: list[str] = []
+    started = time.monotonic()
+    delta_head = {"conversationId": conversation_id}
+    if message_id := optional_str(args, "messageId"):
+        delta_head["messageId"] = message_id
+    stats, cancelled = await _answer(ls, model, chunks, delta_head, conversations, parts)
+    ls.spawn(monitor.chat_answered(model), "after a chat answer")  # frees memory if tight
+    answer = "".join(parts)
+    conversations.append(conversation_id, asked, ChatMessage("assistant", answer))
+    seconds = time.monotonic() - started
+    eval_count = stats.generated_tokens if stats and stats.generated_tokens else len(parts)
+    speed = stats.tokens_per_second if stats else None
+    return {
+        "conversationId": conversation_id,
+        "model": model,
+        "content": answer,
+        "cancelled": cancelled,
+        "evalCount": eval_count,
+        "promptEvalCount": stats.prompt_tokens if stats else None,
+        "durationMs": round(seconds * 1000),
+        "tokensPerSecond": speed if speed is not None else eval_count / max(seconds, 1e-3),
+    }
+
+
+async def cancel_chat(
+    ls: OllamaLanguageServer, args: Args, conversations: Conversations
+) -> dict[str, Any]:
+    task = conversations.answering.get(required_str(args, "conversationId"))
+    return {"cancelled": task is not None and task.cancel()}
+
+
+def register(server: OllamaLanguageServer, backend: Backend, monitor: PressureMonitor) -> None:
+    conversations = Conversations()  # this feature's own state
+    answer = partial(chat, backend=backend, conversations=conversations, monitor=monitor)
+    register_command(server, "ollama.chat", answer)
+    register_command(server, "ollama.cancelChat", partial(cancel_chat, conversations=conversations))

@@ -8,13 +8,16 @@ cache answers.
 
 from __future__ import annotations
 
+from functools import partial
+
 from lsprotocol import types
 
+from ollama_lsp.completion.pipeline import CompletionPipeline
 from ollama_lsp.server.positions import position_of
 from ollama_lsp.server.server import OllamaLanguageServer, guarded
 from ollama_lsp.server.suggest import suggest
 
-__all__ = ["completion_item", "register", "word_start"]
+__all__ = ["completion", "completion_item", "register", "word_start"]
 
 _LABEL_MAX = 60
 
@@ -44,31 +47,33 @@ def completion_item(word: str, suggestion: str, edit_range: types.Range) -> type
     )
 
 
-def register(server: OllamaLanguageServer) -> None:
-    @server.feature(
+async def completion(
+    ls: OllamaLanguageServer, params: types.CompletionParams, pipeline: CompletionPipeline
+) -> types.CompletionList:
+    invoked = (
+        params.context is not None
+        and params.context.trigger_kind == types.CompletionTriggerKind.Invoked
+    )
+    answer = await suggest(
+        ls,
+        pipeline,
+        params.text_document.uri,
+        params.position,
+        invoked=invoked,
+        work_done_token=params.work_done_token,
+    )
+    if answer is None:
+        return types.CompletionList(is_incomplete=True, items=[])
+    source, offset = answer.source, answer.cursor.offset
+    word = source[word_start(source, offset) : offset]
+    start = position_of(source, answer.document.position_codec, offset - len(word))
+    edit_range = types.Range(start=start, end=answer.cursor.position)
+    item = completion_item(word, answer.suggestion.text, edit_range)
+    return types.CompletionList(is_incomplete=True, items=[item])
+
+
+def register(server: OllamaLanguageServer, pipeline: CompletionPipeline) -> None:
+    server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(resolve_provider=False, work_done_progress=True),
-    )
-    @guarded
-    async def completion(
-        ls: OllamaLanguageServer, params: types.CompletionParams
-    ) -> types.CompletionList | None:
-        invoked = (
-            params.context is not None
-            and params.context.trigger_kind == types.CompletionTriggerKind.Invoked
-        )
-        answer = await suggest(
-            ls,
-            params.text_document.uri,
-            params.position,
-            invoked=invoked,
-            work_done_token=params.work_done_token,
-        )
-        if answer is None:
-            return types.CompletionList(is_incomplete=True, items=[])
-        source, offset = answer.source, answer.cursor.offset
-        word = source[word_start(source, offset) : offset]
-        start = position_of(source, answer.document.position_codec, offset - len(word))
-        edit_range = types.Range(start=start, end=answer.cursor.position)
-        item = completion_item(word, answer.suggestion.text, edit_range)
-        return types.CompletionList(is_incomplete=True, items=[item])
+    )(guarded(partial(completion, pipeline=pipeline)))

@@ -17,9 +17,9 @@ from pygls.capabilities import get_capability
 
 from ollama_lsp.server.log import attach_client_log
 from ollama_lsp.server.server import OllamaLanguageServer, guarded_notification
-from ollama_lsp.server.settings import merge_raw, parse_settings
+from ollama_lsp.settings import merge_raw, parse_settings
 
-__all__ = ["SECTION", "register", "section_of"]
+__all__ = ["SECTION", "register", "reload", "section_of"]
 
 SECTION = "ollama"
 log = logging.getLogger(__name__)
@@ -58,27 +58,32 @@ async def reload(ls: OllamaLanguageServer, pushed: Any = None) -> None:
     await ls.apply_settings(settings, problems)
 
 
+def initialize(ls: OllamaLanguageServer, params: types.InitializeParams) -> None:
+    ls.init_options = params.initialization_options
+    ls.status.editor = params.client_info.name if params.client_info else None
+
+
+@guarded_notification
+async def initialized(ls: OllamaLanguageServer, params: types.InitializedParams) -> None:
+    await reload(ls)
+
+
+@guarded_notification
+async def did_change_configuration(
+    ls: OllamaLanguageServer, params: types.DidChangeConfigurationParams
+) -> None:
+    pushed = params.settings
+    if isinstance(pushed, Mapping) and not pushed:
+        pushed = None
+    await reload(ls, pushed)
+
+
+async def shutdown(ls: OllamaLanguageServer, params: None) -> None:
+    await ls.shutdown_features()
+
+
 def register(server: OllamaLanguageServer) -> None:
-    @server.feature(types.INITIALIZE)
-    def initialize(ls: OllamaLanguageServer, params: types.InitializeParams) -> None:
-        ls.init_options = params.initialization_options
-        ls.status.editor = params.client_info.name if params.client_info else None
-
-    @server.feature(types.INITIALIZED)
-    @guarded_notification
-    async def initialized(ls: OllamaLanguageServer, params: types.InitializedParams) -> None:
-        await reload(ls)
-
-    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    @guarded_notification
-    async def did_change_configuration(
-        ls: OllamaLanguageServer, params: types.DidChangeConfigurationParams
-    ) -> None:
-        pushed = params.settings
-        if isinstance(pushed, Mapping) and not pushed:
-            pushed = None
-        await reload(ls, pushed)
-
-    @server.feature(types.SHUTDOWN)
-    async def shutdown(ls: OllamaLanguageServer, params: None) -> None:
-        await ls.shutdown_features()
+    server.feature(types.INITIALIZE)(initialize)
+    server.feature(types.INITIALIZED)(initialized)
+    server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
+    server.feature(types.SHUTDOWN)(shutdown)

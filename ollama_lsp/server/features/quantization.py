@@ -3,18 +3,20 @@
 `setQuantization` checks the fit first (a refusal names a smaller level that would fit), then
 uses the level if it is installed, creates it from an installed F16/BF16/F32 variant with
 `/api/create` + `quantize` (Q4_K_M, Q4_K_S, Q8_0), or pulls it from the library, with
-workDoneProgress, and finally switches the role to it through `ollama.switchModel`.
+workDoneProgress, and finally makes it the role's model, as `ollama.switchModel` does.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
-import attrs
 from pygls.exceptions import JsonRpcInvalidParams
 
+from ollama_lsp.errors import AiError
 from ollama_lsp.models import (
+    ROLES,
     Hardware,
     QuantLevel,
     Recommendation,
@@ -27,16 +29,24 @@ from ollama_lsp.models import (
     with_level,
 )
 from ollama_lsp.models.benchmark import LevelVariant, ensure_level, quantize_source
-from ollama_lsp.ollama import AiError
-from ollama_lsp.server.commands import Args, client_of, optional_str, register_command, required_str
-from ollama_lsp.server.features.memory import memory_of
+from ollama_lsp.server.backend import Backend
+from ollama_lsp.server.commands import Args, optional_role, register_command, required_str
+from ollama_lsp.server.downloads import DownloadQueue
+from ollama_lsp.server.memory import FitCheck, machine_hardware
+from ollama_lsp.server.pulls import pull_with_progress
 from ollama_lsp.server.server import OllamaLanguageServer, command_work_done_token
+from ollama_lsp.server.switching import ChosenModels, use_model
+from ollama_lsp.settings import Settings
 
-__all__ = ["hardware_json", "recommendation_json", "register"]
+__all__ = [
+    "hardware_json",
+    "recommend_levels",
+    "recommendation_json",
+    "register",
+    "set_quantization",
+]
 
 log = logging.getLogger(__name__)
-
-_SWITCH = "ollama.switchModel"
 
 
 def _level(args: Args) -> QuantLevel:
@@ -46,48 +56,35 @@ def _level(args: Args) -> QuantLevel:
         raise JsonRpcInvalidParams(str(exc)) from exc
 
 
-def _role(ls: OllamaLanguageServer, args: Args, model: str) -> Role:
-    role = optional_str(args, "role")
-    if role in ("completion", "chat"):
-        return role  # type: ignore[return-value]
-    if role is not None:
-        raise JsonRpcInvalidParams('`role` must be "completion" or "chat".')
-    same = split_tag(model)
-    chat = split_tag(ls.settings.chat.model)
-    return (
-        "chat"
-        if (same.name, same.size, same.variant) == (chat.name, chat.size, chat.variant)
-        else "completion"
-    )
+def _role_of(model: str, settings: Settings) -> Role:
+    """The chat role for another level of the chat model, else completion."""
+    same, chat = split_tag(model), split_tag(settings.chat.model)
+    if (same.name, same.size, same.variant) == (chat.name, chat.size, chat.variant):
+        return "chat"
+    return "completion"
 
 
-async def _switch(ls: OllamaLanguageServer, role: Role, model: str) -> None:
-    """Make `model` the role's model, the way `ollama.switchModel` does (load, override)."""
-    switch = ls.protocol.fm.commands.get(_SWITCH)
-    if switch is not None:
-        await switch({"model": model, "role": role})  # pygls bound the server already
-        return
-    settings = ls.settings
-    section = attrs.evolve(getattr(settings, role), model=model)
-    await ls.apply_settings(attrs.evolve(settings, **{role: section}))
-
-
-async def set_quantization(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
+async def set_quantization(
+    ls: OllamaLanguageServer,
+    args: Args,
+    backend: Backend,
+    downloads: DownloadQueue,
+    fit: FitCheck,
+    chosen: ChosenModels,
+) -> dict[str, Any]:
     model, level = required_str(args, "model"), _level(args)
-    role = _role(ls, args, model)
+    role = optional_role(args) or _role_of(model, ls.settings)
     tag = with_level(model, level)
     if tag is None:
         raise JsonRpcInvalidParams(
             f"Cannot name {model} at {level.name}: give a tag with a size, such as "
             "codellama:7b-code."
         )
-    client = client_of(ls)
+    client = backend.client
     names = [m.name for m in await client.list_models()]
     present = verify_tag(tag, names)
     source = None if present else quantize_source(model, level, names)
-    memory = memory_of(ls)
-    if memory is not None:
-        await memory.ensure_fits(tag, role, source=source)
+    await fit.ensure(tag, role, source=source)
     if present is not None:
         variant = LevelVariant(level, present)
     elif source is not None:
@@ -101,11 +98,9 @@ async def set_quantization(ls: OllamaLanguageServer, args: Args) -> dict[str, An
                 on_progress=lambda message, fraction: bar.report(message, int(fraction * 100)),
             )
     else:
-        from ollama_lsp.server.features.pull import pull_model  # a feature of its own
-
-        await pull_model(ls, tag)
+        await pull_with_progress(ls, backend, downloads, tag)
         variant = LevelVariant(level, tag, pulled=True)
-    await _switch(ls, role, variant.tag)
+    await use_model(ls, backend, chosen, role, variant.tag)
     return {
         "model": variant.tag,
         "level": level.name,
@@ -151,20 +146,28 @@ def recommendation_json(result: Recommendation) -> dict[str, Any]:
     }
 
 
-async def recommend_levels(ls: OllamaLanguageServer, args: Args) -> dict[str, Any]:
-    memory = memory_of(ls)
-    if memory is None:
-        raise JsonRpcInvalidParams("memory management is not enabled in this server")
-    hardware = await memory.hardware()
+async def recommend_levels(
+    ls: OllamaLanguageServer, args: Args, backend: Backend
+) -> dict[str, Any]:
+    hardware = await machine_hardware()
     try:
-        names = [m.name for m in await client_of(ls).list_models()]
+        names = [m.name for m in await backend.client.list_models()]
     except AiError as exc:  # still useful offline: nothing is marked as pulled
         log.info("recommend without the model list: %s", exc.message)
         names = []
-    contexts: dict[Role, int] = {role: memory.num_ctx_of(role) for role in ("completion", "chat")}
+    contexts = {role: backend.num_ctx_for(role) for role in ROLES}
     return recommendation_json(recommend(hardware, num_ctx=contexts, available=names))
 
 
-def register(server: OllamaLanguageServer) -> None:
-    register_command(server, "ollama.setQuantization", set_quantization)
-    register_command(server, "ollama.recommend", recommend_levels)
+def register(
+    server: OllamaLanguageServer,
+    backend: Backend,
+    downloads: DownloadQueue,
+    fit: FitCheck,
+    chosen: ChosenModels,
+) -> None:
+    quantize = partial(
+        set_quantization, backend=backend, downloads=downloads, fit=fit, chosen=chosen
+    )
+    register_command(server, "ollama.setQuantization", quantize)
+    register_command(server, "ollama.recommend", partial(recommend_levels, backend=backend))

@@ -12,11 +12,19 @@ import httpx
 import pytest
 import respx
 
-from ollama_lsp.completion.pipeline import CompletionPipeline, CompletionRequest
+from ollama_lsp.completion.pipeline import (
+    CompletionPipeline,
+    CompletionRequest,
+    Failed,
+    PipelineObserver,
+    Skipped,
+    Suggestion,
+)
 from ollama_lsp.context import Document
-from ollama_lsp.ollama import AiError, OllamaClient
+from ollama_lsp.errors import AiError
+from ollama_lsp.ollama import OllamaClient
 from ollama_lsp.providers import OllamaProvider
-from ollama_lsp.server.settings import CompletionSettings, DebounceSettings
+from ollama_lsp.settings import CompletionSettings, DebounceSettings
 from tests.unit.ollama.helpers import HOST, chunk, final, make_client
 
 MODEL = "qwen2.5-coder:1.5b-base"
@@ -79,19 +87,17 @@ class Backend:
         return httpx.Response(200, stream=stream)
 
 
-class Events:
+class Events(PipelineObserver):
     def __init__(self) -> None:
         self.failures: list[AiError] = []
+        self.requests = 0
         self.started = 0
+
+    def completion_requested(self) -> None:
+        self.requests += 1
 
     def generation_started(self, model: str) -> None:
         self.started += 1
-
-    def generation_finished(self, model: str, tokens_per_second: float | None) -> None:
-        pass
-
-    def succeeded(self) -> None:
-        pass
 
     def failed(self, error: AiError, model: str) -> None:
         self.failures.append(error)
@@ -118,7 +124,7 @@ def settings(**changes: Any) -> CompletionSettings:
 
 def make_pipeline(client: OllamaClient, **changes: Any) -> tuple[CompletionPipeline, Events]:
     events = Events()
-    pipeline = CompletionPipeline(OllamaProvider(client), settings(**changes), observer=events)
+    pipeline = CompletionPipeline(OllamaProvider(client), settings(**changes), observers=[events])
     return pipeline, events
 
 
@@ -137,12 +143,13 @@ async def test_a_suggestion_comes_from_the_model_with_a_fim_prompt(
 ) -> None:
     pipeline, _ = make_pipeline(client)
     suggestion = await pipeline.complete(request(TEXT, CURSOR))
-    assert suggestion is not None
-    assert (suggestion.text, suggestion.source) == ("return a + b", "model")
+    assert suggestion == Suggestion("return a + b", "model")
     body = backend.prompts[0]
     assert body["model"] == MODEL
     assert "def add(a, b):" in body["prompt"] + body.get("suffix", "")
-    assert body["options"]["num_ctx"] == 4096
+    options = {k: v for k, v in body["options"].items() if k != "stop"}
+    assert options == {"num_ctx": 4096, "num_predict": 128, "temperature": 0.2}
+    assert "<|fim_middle|>" in body["options"]["stop"]
 
 
 async def test_typing_through_a_suggestion_makes_no_backend_call(
@@ -152,8 +159,7 @@ async def test_typing_through_a_suggestion_makes_no_backend_call(
     await pipeline.complete(request(TEXT, CURSOR))
     text = type_at(pipeline, TEXT, CURSOR, "ret")
     suggestion = await pipeline.complete(request(text, CURSOR + 3))
-    assert suggestion is not None
-    assert (suggestion.text, suggestion.source) == ("urn a + b", "cache")
+    assert suggestion == Suggestion("urn a + b", "cache")
     assert len(backend.prompts) == 1
 
 
@@ -181,9 +187,9 @@ async def test_a_newer_request_elsewhere_stops_the_older_generation(
     await asyncio.wait_for(backend.requested.wait(), 5)
     backend.gap = 0.0
     second = await pipeline.complete(request(TEXT, 0, invoked=True))
-    assert await first is None
+    assert await first == Skipped("stopped")
     assert backend.streams[0].closed_early
-    assert second is not None and len(backend.prompts) == 2
+    assert isinstance(second, Suggestion) and len(backend.prompts) == 2
 
 
 async def test_a_generation_whose_output_matches_the_typing_is_reused(
@@ -196,8 +202,7 @@ async def test_a_generation_whose_output_matches_the_typing_is_reused(
     text = type_at(pipeline, TEXT, CURSOR, "re")  # agrees with "return", so it is kept
     first.cancel()  # the editor cancels the request it no longer shows
     second = await pipeline.complete(request(text, CURSOR + 2))
-    assert second is not None
-    assert (second.text, second.source) == ("turn a + b", "inflight")
+    assert second == Suggestion("turn a + b", "inflight")
     assert len(backend.prompts) == 1
     assert not backend.streams[0].closed_early
 
@@ -210,7 +215,7 @@ async def test_typing_something_else_stops_the_generation_at_once(
     first = asyncio.ensure_future(pipeline.complete(request(TEXT, CURSOR)))
     await asyncio.wait_for(backend.first_sent.wait(), 5)
     type_at(pipeline, TEXT, CURSOR, "pass")
-    assert await first is None
+    assert await first == Skipped("stopped")
     await asyncio.sleep(0.05)
     assert backend.streams[0].closed_early
 
@@ -227,7 +232,8 @@ async def test_a_burst_of_requests_starts_one_generation(
         await asyncio.sleep(0.005)
     results = await asyncio.gather(*tasks)
     assert len(backend.prompts) == 1
-    assert all(r is None for r in results[:-1])
+    assert results[:-1] == [Skipped("superseded")] * (len(tasks) - 1)
+    assert isinstance(results[-1], Suggestion)
     assert pipeline.stats.superseded == len(tasks) - 1
 
 
@@ -237,14 +243,15 @@ async def test_excluded_and_disabled_documents_never_reach_the_backend(
     pipeline, _ = make_pipeline(client, disabled_languages=("markdown",))
     secret = CompletionRequest(Document("file:///project/.env", "API_KEY=", "dotenv", 1), 8)
     notes = CompletionRequest(Document("file:///project/a.md", "# ", "markdown", 1), 2)
-    assert await pipeline.complete(secret) is None
-    assert await pipeline.complete(notes) is None
+    assert await pipeline.complete(secret) == Skipped("excluded")
+    assert await pipeline.complete(notes) == Skipped("disabled")
     assert backend.prompts == []
 
 
 async def test_a_backend_failure_is_reported_and_answered_with_nothing() -> None:
     async with make_client("http://127.0.0.1:9", max_retries=0) as down:
         pipeline, events = make_pipeline(down)
-        assert await pipeline.complete(request(TEXT, CURSOR, invoked=True)) is None
-    assert len(events.failures) == 1
-    assert "Ollama" in events.failures[0].message
+        outcome = await pipeline.complete(request(TEXT, CURSOR, invoked=True))
+    assert isinstance(outcome, Failed) and "Ollama" in outcome.error.message
+    assert events.failures == [outcome.error]
+    assert events.requests == 1

@@ -1,19 +1,10 @@
-from lsprotocol.types import (
-    Position,
-    Range,
-    TextDocumentContentChangePartial,
-    TextDocumentContentChangeWholeDocument,
-)
-
-from ollama_lsp.context import Document, EditedRange, EditTracker
+from ollama_lsp.context import Document, EditedRange, EditTracker, LineEdit
 
 URI = "file:///ws/a.py"
 
 
-def change(start: int, end: int, text: str) -> TextDocumentContentChangePartial:
-    return TextDocumentContentChangePartial(
-        range=Range(Position(start, 0), Position(end, 0)), text=text
-    )
+def change(start: int, end: int, text: str) -> LineEdit:
+    return LineEdit(start, end, text.count("\n"))
 
 
 def test_typing_along_one_line_keeps_one_range() -> None:
@@ -39,7 +30,7 @@ def test_deleted_lines_shift_later_ranges_up() -> None:
 
 def test_whole_document_change_forgets_ranges() -> None:
     tracker = EditTracker()
-    tracker.record(URI, [change(1, 1, "a"), TextDocumentContentChangeWholeDocument(text="new")])
+    tracker.record(URI, [change(1, 1, "a"), LineEdit(whole=True)])
     assert tracker.recent() == ()
 
 

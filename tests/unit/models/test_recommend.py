@@ -80,14 +80,28 @@ def test_profiles(hardware: Hardware, completion: str, chat: str) -> None:
         assert choice.tokens_per_second >= FitPolicy().min_tokens_per_second[choice.role]
 
 
-def test_the_8gb_laptop_never_gets_more_than_a_7b_at_q4() -> None:
-    for available in (3, 4, 5, 6, 7):
-        rec = recommend(Hardware(8 * GIB, available * GIB), num_ctx=4096)
-        for choice in rec.choices:
-            assert choice.entry.parameter_count < 8e9
-            assert choice.level.bits_per_weight <= 8.5
-            if choice.entry.parameter_count > 5e9:
-                assert choice.level.bits_per_weight < 5
+@pytest.mark.parametrize(
+    ("available_gib", "gpu_gib", "completion", "chat"),
+    [
+        # No GPU: nothing above 3B, and 3B only at Q4 (the chat model grows with what is free).
+        (3, 0, "qwen2.5-coder:1.5b-base-q4_K_M", "qwen2.5-coder:1.5b-instruct-q4_K_M"),
+        (5, 0, "qwen2.5-coder:3b-base-q4_K_M", "tinyllama:1.1b-chat-v1-q4_K_S"),
+        (7, 0, "qwen2.5-coder:3b-base-q4_K_M", "qwen2.5-coder:3b-instruct-q5_K_M"),
+        # A small GPU holds a 7B completion model, at a Q4 level only.
+        (5, 4, "qwen2.5-coder:7b-base-q4_K_S", "qwen2.5-coder:1.5b-instruct-q6_K"),
+        (7, 6, "qwen2.5-coder:7b-base-q4_K_M", "qwen2.5-coder:7b-instruct-q4_K_M"),
+    ],
+)  # fmt: skip
+def test_the_8gb_laptop_gets_a_7b_only_with_a_gpu_and_only_at_q4(
+    available_gib: int, gpu_gib: int, completion: str, chat: str
+) -> None:
+    gpus = (GpuInfo("GPU", gpu_gib * GIB, gpu_gib * GIB),) if gpu_gib else ()
+    rec = recommend(Hardware(8 * GIB, available_gib * GIB, gpus), num_ctx=4096)
+    assert _tags(rec) == (completion, chat)
+    for choice in rec.choices:
+        if choice.entry.parameter_count > 5e9:
+            assert gpu_gib and choice.level.bits_per_weight < 5, choice.tag
+        assert not choice.level.is_float and not choice.level.legacy
 
 
 def test_gpu_placement_and_speed_are_reported() -> None:
@@ -232,6 +246,8 @@ def test_recommendations_fit_and_pass_the_fit_check(
     pool = MemoryPool.of(hardware, FitPolicy())
     if rec.together:
         assert sum(choice.need.total for choice in rec.choices) <= pool.total
+    if len(rec.choices) < 2:  # a role left without a model says so
+        assert "no catalog model" in rec.text
     for choice in rec.choices:
         assert choice.need.total <= pool.total
         assert not choice.level.is_float and not choice.level.legacy

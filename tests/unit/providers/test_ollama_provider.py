@@ -9,12 +9,16 @@ import httpx
 import pytest
 import respx
 
-from ollama_lsp.ollama import ChatMessage, OllamaClient
+from ollama_lsp.ollama import OllamaClient
 from ollama_lsp.providers import (
     AiCapabilities,
     AiProvider,
     AiResponseCache,
+    ChatChunk,
+    ChatMessage,
     CompletionPrompt,
+    GenerationStats,
+    ModelOptions,
     OllamaProvider,
 )
 from tests.unit.ollama.helpers import HOST, ControlledStream, chunk, final, make_client, ndjson
@@ -89,20 +93,27 @@ async def test_complete_code_sends_prompt_and_stop_then_caches(
     cache = AiResponseCache()
     provider = OllamaProvider(client, cache)
     prompt = CompletionPrompt("<PRE> def add( <SUF> <MID>", raw=True, stop=("<EOT>",))
-    options = {"num_predict": 32, "stop": ["\n\n"]}
+    options = ModelOptions(num_ctx=2048, max_tokens=32, temperature=0.1, stop=("\n\n",))
 
     first = await provider.complete_code(prompt, model="codellama:7b-code", options=options)
     assert (first.text, first.cached, first.stopped_early) == ("a, b):", False, False)
-    assert first.metrics is not None and first.metrics.eval_count == 10
+    assert first.stats is not None and first.stats.generated_tokens == 10
     body = json.loads(route.calls.last.request.content)
     assert body["raw"] is True and body["prompt"] == prompt.prompt
-    assert body["options"] == {"num_predict": 32, "stop": ["\n\n", "<EOT>"]}
+    assert body["options"] == {
+        "num_ctx": 2048,
+        "num_predict": 32,
+        "temperature": 0.1,
+        "stop": ["\n\n", "<EOT>"],
+    }
 
     second = await provider.complete_code(prompt, model="codellama:7b-code", options=options)
     assert second.cached and second.text == first.text
     assert route.call_count == 1
 
-    await provider.complete_code(prompt, model="codellama:7b-code", options={"num_predict": 8})
+    await provider.complete_code(
+        prompt, model="codellama:7b-code", options=ModelOptions(max_tokens=8)
+    )
     assert route.call_count == 2
     assert len(cache) == 2
 
@@ -132,15 +143,18 @@ async def test_should_stop_closes_the_stream_early(
         CompletionPrompt("x"), model="m", options=None, should_stop=two_lines
     )
     assert result.text == "line 1\nline 2\n"
-    assert result.stopped_early and result.metrics is None
+    assert result.stopped_early and result.stats is None
     assert seen == ["line 1\n", "line 1\nline 2\n"]
     assert body.closed
     assert len(cache) == 0  # partial results are not cached
 
 
-async def test_chat_and_stream_chat(client: OllamaClient, api: respx.MockRouter) -> None:
+async def test_stream_chat_speaks_the_provider_types(
+    client: OllamaClient, api: respx.MockRouter
+) -> None:
     def reply(request: httpx.Request) -> httpx.Response:
-        message = json.loads(request.content)["messages"][-1]["content"]
+        body = json.loads(request.content)
+        message = body["messages"][-1]["content"]
         return httpx.Response(
             200,
             content=ndjson(
@@ -149,16 +163,27 @@ async def test_chat_and_stream_chat(client: OllamaClient, api: respx.MockRouter)
                     "message": {"role": "assistant", "content": message.upper()},
                     "done": False,
                 },
-                {"model": "m", "message": {"role": "assistant", "content": ""}, "done": True},
+                {
+                    "model": "m",
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "prompt_eval_count": 5,
+                    "eval_count": 4,
+                    "eval_duration": 2_000_000_000,
+                },
             ),
         )
 
-    api.post("/api/chat").mock(side_effect=reply)
+    route = api.post("/api/chat").mock(side_effect=reply)
     provider = OllamaProvider(client)
-    answer = await provider.chat([ChatMessage("user", "hi")], model="m")
-    assert answer.message.content == "HI"
     chunks = [
-        c.message.content
-        async for c in provider.stream_chat([ChatMessage("user", "yo")], model="m")
+        c
+        async for c in provider.stream_chat(
+            [ChatMessage("user", "yo")], model="m", options=ModelOptions(num_ctx=8192)
+        )
     ]
-    assert chunks == ["YO", ""]
+    stats = GenerationStats(prompt_tokens=5, generated_tokens=4, tokens_per_second=2.0)
+    assert chunks == [ChatChunk("YO", False), ChatChunk("", True, stats)]
+    body = json.loads(route.calls.last.request.content)
+    assert body["messages"] == [{"role": "user", "content": "yo"}]
+    assert body["options"] == {"num_ctx": 8192}

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ollama_lsp.server.settings import Settings, merge_raw, parse_settings
+from ollama_lsp.settings import Settings, merge_raw, parse_settings
 
 
 def test_empty_or_missing_settings_are_the_defaults() -> None:

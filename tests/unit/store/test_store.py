@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -37,15 +37,12 @@ def bench(model: str, level: str, run_id: str = "r1") -> BenchmarkResult:
     return BenchmarkResult(model, level, 120.0, 300.0, 40.0, 4_000_000_000, 0.9, run_id)
 
 
-def test_upsert_prunes_gone_models_and_keeps_last_used(store: ModelStore) -> None:
+def test_upsert_prunes_gone_models_and_updates_the_others(store: ModelStore) -> None:
     store.upsert_models(EP, [record("a:1"), record("b:1")])
-    assert store.mark_used(EP, "a:1")
     store.upsert_models(EP, [record("a:1", digest="d2", size=200), record("c:1")])
     models = {m.name: m for m in store.models(EP)}
     assert set(models) == {"a:1", "c:1"}
     assert models["a:1"].digest == "d2" and models["a:1"].size == 200
-    assert models["a:1"].last_used is not None
-    assert store.models()[0].name == "a:1"  # most recently used first
 
 
 def test_models_of_other_endpoints_are_not_pruned(store: ModelStore) -> None:
@@ -53,7 +50,7 @@ def test_models_of_other_endpoints_are_not_pruned(store: ModelStore) -> None:
     store.upsert_models("http://other:11434", [record("b:1")])
     assert [m.name for m in store.models(EP)] == ["a:1"]
     assert store.remove_model(EP, "a:1") and not store.remove_model(EP, "a:1")
-    assert not store.mark_used(EP, "a:1")
+    assert [m.name for m in store.models()] == ["b:1"]
 
 
 def test_download_lifecycle(store: ModelStore) -> None:
@@ -65,7 +62,7 @@ def test_download_lifecycle(store: ModelStore) -> None:
     assert d.status is DownloadStatus.VERIFYING and d.total == 200
     d = store.finish_download(d.id, DownloadStatus.DONE)
     assert d.status is DownloadStatus.DONE and d.finished is not None
-    assert store.active_downloads() == []
+    assert store.downloads_for("m:1") == [d]
 
 
 def test_progress_and_finish_reject_wrong_statuses(store: ModelStore) -> None:
@@ -113,7 +110,7 @@ def test_recover_marks_only_dead_owners_interrupted_and_resume_reuses_row(
 def test_recover_leaves_downloads_of_live_processes_alone(store: ModelStore) -> None:
     store.start_download("m:1", EP)  # owned by this (live) test process
     assert store.recover_on_start() == []
-    assert [d.status for d in store.active_downloads()] == [DownloadStatus.RUNNING]
+    assert [d.status for d in store.downloads_for("m:1")] == [DownloadStatus.RUNNING]
 
 
 def test_finished_downloads_are_pruned_to_the_cap() -> None:
@@ -149,10 +146,8 @@ def test_timestamps_come_from_the_clock_in_utc() -> None:
     store = ModelStore.open(":memory:", clock=lambda: now)
     d = store.start_download("m", EP)
     assert d.started == now
-    store.upsert_models(EP, [record("m")])
-    store.mark_used(EP, "m", when=datetime(2026, 1, 2, 4, 4, 5, tzinfo=UTC) + timedelta(hours=1))
-    model = store.model(EP, "m")
-    assert model is not None and model.last_used == now + timedelta(hours=2)
+    d = store.finish_download(d.id, DownloadStatus.DONE)
+    assert d.finished == now
 
 
 def test_opens_in_the_user_data_dir_and_creates_a_wal_file(
@@ -219,8 +214,7 @@ def test_ollama_timestamps_parse_and_round_trip(store: ModelStore) -> None:
     assert parse_timestamp("2026-09-25T12:53:40.297500004Z") is not None  # nanoseconds
     assert parse_timestamp("yesterday") is None and parse_timestamp(None) is None
     store.upsert_models(EP, [ModelRecord("m", "d", 1, modified=modified)])
-    stored = store.model(EP, "m")
-    assert stored is not None and stored.modified == modified
+    assert [m.modified for m in store.models(EP)] == [modified]
 
 
 def test_an_unusable_location_falls_back_to_memory(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""The suggestion-quality benchmark: ``python -m benchmarks.quality`` (see ``__main__``)."""
