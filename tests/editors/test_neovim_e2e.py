@@ -43,6 +43,21 @@ def test_typing_shows_a_suggestion_and_tab_accepts_it(neovim: Any, fake_ollama: 
     assert MODEL in session.statusline()
 
 
+def test_tab_right_after_typing_into_a_suggestion_accepts_only_the_rest(
+    neovim: Any, fake_ollama: FakeOllama
+) -> None:
+    """Neovim shows the rest of a suggestion being typed through at once, from the item it
+    has; Tab before its next request is answered must not insert the typed part again."""
+    fake_ollama.reply("return a + b", prefix_endswith="def add(a, b):\n    ")
+    session = neovim(settings(fake_ollama.url))
+    type_a_function_body(session)
+    wait_for(session.ghost_text, "the ghost text")
+    session.nvim.input("ret<Tab>")  # faster than Neovim's 200 ms before it asks again
+    wait_for(lambda: session.lines()[1] != "    ret", "Tab to accept")
+    session.nvim.input("<Esc>")
+    assert session.lines() == ["def add(a, b):", "    return a + b"]
+
+
 def test_pull_shows_progress_and_finishes(neovim: Any, fake_ollama: FakeOllama) -> None:
     require_command("ollama.pullModel")
     model = "deepseek-coder:6.7b-base"

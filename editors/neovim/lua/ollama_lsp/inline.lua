@@ -174,6 +174,11 @@ function M.accept_part(bufnr, take)
       vim.api.nvim_buf_set_text(bufnr, row, col, row, col, lines)
       local last = #lines == 1 and col + #piece or #lines[#lines]
       vim.api.nvim_win_set_cursor(vim.fn.bufwinid(bufnr), { row + #lines, last })
+      -- As Neovim's own accept does: the item's command runs after the text is in.
+      local client = item.command and vim.lsp.get_client_by_id(item.client_id)
+      if client then
+        client:exec_cmd(item.command, { bufnr = bufnr })
+      end
     end,
   })
 end
@@ -227,7 +232,11 @@ local function map_keys(bufnr)
       vim.snippet.jump(1)
       return true
     end
-    return inline.get({ bufnr = bufnr })
+    -- Not Neovim's own accept: it inserts the item it has at the range it had, so what was
+    -- typed since (shown through as ghost text, not yet asked again) would be inserted twice.
+    return M.accept_part(bufnr, function(rest)
+      return rest
+    end)
   end)
   map(bufnr, keys.accept_word, 'accept the next word of the suggestion', function()
     return M.accept_part(bufnr, M.next_word)
