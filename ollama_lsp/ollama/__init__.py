@@ -3,6 +3,7 @@
 See docs/client.md for the public API with examples.
 """
 
+from ollama_lsp.ollama._auth import WITHHELD_ADVICE
 from ollama_lsp.ollama._client import OllamaClient
 from ollama_lsp.ollama._errors import (
     AiError,
@@ -35,6 +36,7 @@ from ollama_lsp.ollama._types import (
 
 __all__ = [
     "DEFAULT_HOST",
+    "WITHHELD_ADVICE",
     "AiError",
     "ApiError",
     "AuthenticationFailed",
