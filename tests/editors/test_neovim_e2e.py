@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ollama
 import pytest
 
 from tests.editors.emulator import generations
@@ -100,3 +101,66 @@ def test_with_ollama_down_the_user_is_told_and_editing_goes_on(neovim: Any) -> N
     assert session.nvim.api.get_mode()["mode"] == "n"
     assert session.ghost_text() is None
     assert len([n for n in session.notes() if "127.0.0.1:9" in n]) == 1, session.notes()
+
+
+NEXT_EDIT_MARKS = """
+local ns = vim.api.nvim_get_namespaces()['ollama_lsp.next_edit']
+local out = {}
+local marks = ns and vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, { details = true }) or {}
+for _, mark in ipairs(marks) do
+  local d = mark[4]
+  local text = {}
+  for _, chunk in ipairs(d.virt_text or {}) do table.insert(text, chunk[1]) end
+  table.insert(out, { row = mark[2], col = mark[3], end_col = d.end_col, hl = d.hl_group,
+    text = table.concat(text), pos = d.virt_text_pos })
+end
+return out
+"""
+
+
+def test_next_edit_after_a_rename_tab_jumps_then_accepts_it(
+    neovim: Any, fake_ollama: FakeOllama
+) -> None:
+    ollama.Client(host=fake_ollama.url).create(model="zeta:latest", from_=MODEL)
+    fake_ollama.reply("", fim=True)  # no ghost text
+    fake_ollama.add_rule(rewrite_region=[["* rate", "* tax"]])
+    session = neovim(settings(fake_ollama.url, nextEdit={"model": "zeta:latest"}))
+    session.nvim.current.buffer[:] = [
+        "def total(items, rate):",
+        "    subtotal = sum(items)",
+        "    return subtotal * rate",
+    ]
+    session.nvim.current.window.cursor = (1, 17)
+    session.nvim.input("ciwtax<Esc>")
+
+    marks = wait_for(lambda: session.lua(NEXT_EDIT_MARKS), "the next edit to show")
+    struck = next(m for m in marks if m.get("hl") == "OllamaNextEditDelete")
+    assert (struck["row"], struck["col"], struck["end_col"]) == (2, 22, 26)  # "rate" below
+    assert any(m["text"] == "tax" and m.get("pos") == "inline" for m in marks)
+    assert any("jump to the edit on line 3" in m["text"] for m in marks)
+
+    session.nvim.input("<Tab>")
+    wait_for(lambda: tuple(session.nvim.current.window.cursor) == (3, 22), "Tab to jump")
+    hint = wait_for(
+        lambda: next(
+            (m["text"] for m in session.lua(NEXT_EDIT_MARKS) if "accept" in m["text"]), None
+        ),
+        "the hint to say accept",
+    )
+    assert "<Tab>" in hint
+    session.nvim.input("<Tab>")
+    wait_for(lambda: session.lines()[2] == "    return subtotal * tax", "Tab to accept the edit")
+    # exactly those characters: the use renamed, nothing else touched; the marks are gone
+    assert session.lines() == [
+        "def total(items, tax):",
+        "    subtotal = sum(items)",
+        "    return subtotal * tax",
+    ]
+    assert tuple(session.nvim.current.window.cursor) == (3, 24)  # on the new text's end
+    assert session.lua(NEXT_EDIT_MARKS) == []
+    status = session.lua(
+        "local c = vim.lsp.get_clients({ name = 'ollama_lsp' })[1]"
+        " return c:request_sync('workspace/executeCommand',"
+        " { command = 'ollama.status', arguments = { vim.empty_dict() } }, 10000).result"
+    )
+    assert status["nextEdit"]["accepted"] == 1 and status["roles"]["nextEdit"] == "zeta:latest"

@@ -54,6 +54,12 @@ server = fake.new({
   ['textDocument/inlineCompletion'] = function()
     return { items = { { insertText = 'return a + b' } } }
   end,
+  ['ollama/nextEdit'] = function(params)
+    server.next_edit_params = params
+    server.next_edit_count = (server.next_edit_count or 0) + 1
+    local range = { start = { line = 2, character = 22 }, ['end'] = { line = 2, character = 26 } }
+    return { id = 'ne-' .. server.next_edit_count, edits = { { range = range, newText = 'tax' } } }
+  end,
 })
 
 local notes = t.capture_notify()
@@ -102,6 +108,53 @@ t.test('shows the suggestion as ghost text and accepting inserts it', function()
   t.wait_for(function()
     return vim.api.nvim_buf_get_lines(bufnr, 1, 2, false)[1] == '    return a + b'
   end, 'accepted text')
+end)
+
+--- The outcomes the plugin reported, in order.
+local function outcomes()
+  local out = {}
+  for _, n in ipairs(server.notifications) do
+    if n.method == 'ollama/nextEditOutcome' then
+      table.insert(out, n.params.id .. ' ' .. n.params.outcome)
+    end
+  end
+  return out
+end
+
+t.test('a next edit is drawn where it goes; a change dismisses it, accepting applies it', function()
+  local next_edit = require('ollama_lsp.next_edit')
+  local lines = { 'def total(items, tax):', '    subtotal = sum(items)', '    return subtotal * rate' }
+  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
+  vim.api.nvim_win_set_cursor(0, { 1, 20 })
+  next_edit.request(bufnr)
+  t.wait_for(function()
+    return next_edit.get(bufnr) ~= nil
+  end, 'the next edit')
+  t.eq({ line = 0, character = 20 }, server.next_edit_params.position)
+  local ns = vim.api.nvim_create_namespace('ollama_lsp.next_edit')
+  local shown = {}
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, ns, 0, -1, { details = true })) do
+    local d = mark[4]
+    table.insert(shown, { mark[2], mark[3], d.hl_group or (d.virt_text and d.virt_text[1][1]) })
+  end
+  t.eq({
+    { 0, 0, '  <Tab>: jump to the edit on line 3' },
+    { 2, 22, 'OllamaNextEditDelete' },
+    { 2, 26, 'tax' },
+  }, shown)
+  -- Typing elsewhere dismisses it, and says so.
+  vim.api.nvim_buf_set_lines(bufnr, 1, 2, false, { '    subtotal = sum(items)  # sum' })
+  vim.api.nvim_exec_autocmds('TextChanged', { buffer = bufnr })
+  t.eq(nil, next_edit.get(bufnr))
+  t.eq({ 'ne-1 dismissed' }, outcomes())
+  next_edit.request(bufnr)
+  t.wait_for(function()
+    return next_edit.get(bufnr) ~= nil
+  end, 'the next edit again')
+  t.truthy(next_edit.accept(bufnr), 'accepted')
+  t.eq('    return subtotal * tax', vim.api.nvim_buf_get_lines(bufnr, 2, 3, false)[1])
+  t.eq({ 'ne-1 dismissed', 'ne-2 accepted' }, outcomes())
+  t.eq({}, vim.api.nvim_buf_get_extmarks(bufnr, ns, 0, -1, {}))
 end)
 
 t.test('ollama/status drives the statusline', function()
@@ -234,7 +287,7 @@ t.test('command-line completion offers subcommands, models, levels and roles', f
   t.eq({ 'status', 'switch' }, vim.fn.getcompletion('Ollama s', 'cmdline'))
   t.eq({ 'starcoder2:3b' }, vim.fn.getcompletion('Ollama pull ', 'cmdline'))
   t.eq({ 'qwen2.5-coder:1.5b' }, vim.fn.getcompletion('Ollama switch ', 'cmdline'))
-  t.eq({ 'completion', 'chat' }, vim.fn.getcompletion('Ollama switch x ', 'cmdline'))
+  t.eq({ 'completion', 'chat', 'nextEdit' }, vim.fn.getcompletion('Ollama switch x ', 'cmdline'))
   t.eq({ 'q8_0' }, vim.fn.getcompletion('Ollama quant x q8', 'cmdline'))
 end)
 

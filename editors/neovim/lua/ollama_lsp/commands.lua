@@ -121,8 +121,8 @@ M.subcommands = {
 
   switch = function(args)
     local role = args[2] or 'completion'
-    if role ~= 'completion' and role ~= 'chat' then
-      return vim.notify('ollama: the role is "completion" or "chat"', vim.log.levels.ERROR)
+    if role ~= 'completion' and role ~= 'chat' and role ~= 'nextEdit' then
+      return vim.notify('ollama: the role is "completion", "chat" or "nextEdit"', vim.log.levels.ERROR)
     end
     local function candidates()
       return names(usable(role))
@@ -130,6 +130,9 @@ M.subcommands = {
     with_model(args[1], ('Model for %s:'):format(role), candidates, function(model)
       -- The server's message says the model is loaded (or why not).
       client.execute('ollama.switchModel', { model = model, role = role }, function()
+        if role == 'nextEdit' then
+          require('ollama_lsp.next_edit').enabled = true
+        end
         M.refresh()
       end)
     end)
@@ -224,7 +227,9 @@ function M.complete(arglead, cmdline)
     elseif sub == 'cancel' then
       candidates = M.pulling()
     end
-  elseif sub == 'switch' and nargs == 3 or sub == 'quant' and nargs == 4 then
+  elseif sub == 'switch' and nargs == 3 then
+    candidates = { 'completion', 'chat', 'nextEdit' }
+  elseif sub == 'quant' and nargs == 4 then
     candidates = { 'completion', 'chat' }
   elseif sub == 'quant' and nargs == 3 then
     candidates = M.levels

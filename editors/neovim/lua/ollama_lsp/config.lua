@@ -8,6 +8,8 @@ local M = {}
 ---@field next string|false Show the next suggestion.
 ---@field prev string|false Show the previous suggestion.
 ---@field trigger string|false Ask for a suggestion now (up to three choices to cycle).
+---@field jump_edit string|false Normal-mode key: jump to the next edit, and accept it once there (insert-mode Tab does the same when no ghost text shows).
+---@field accept_edit string|false Accept the next edit from anywhere (normal and insert mode).
 
 ---@class ollama_lsp.Options
 ---@field cmd string[]|fun(dispatchers: table): table Command that starts the server (stdio), or an in-process RPC client.
@@ -43,6 +45,8 @@ M.defaults = {
     next = '<M-]>',
     prev = '<M-[>',
     trigger = '<M-\\>',
+    jump_edit = '<Tab>',
+    accept_edit = '<M-y>',
   },
   notify_progress = false,
   chat = { open = 'rightbelow vsplit' },

@@ -4,6 +4,7 @@ local client = require('ollama_lsp.client')
 local commands = require('ollama_lsp.commands')
 local config = require('ollama_lsp.config')
 local inline = require('ollama_lsp.inline')
+local next_edit = require('ollama_lsp.next_edit')
 local progress = require('ollama_lsp.progress')
 local status = require('ollama_lsp.status')
 
@@ -32,6 +33,7 @@ end
 ---@param lsp_client vim.lsp.Client
 ---@param bufnr integer
 local function on_attach(lsp_client, bufnr)
+  next_edit.attach(bufnr)
   if config.options.inline and inline.available() then
     inline.attach(bufnr)
   elseif vim.lsp.completion and vim.lsp.completion.enable then
@@ -74,6 +76,7 @@ function M.setup(opts)
   vim.lsp.config(client.name, M.lsp_config(resolved))
   vim.lsp.enable(client.name)
   inline.setup()
+  next_edit.setup()
   progress.setup(client.name)
   commands.create()
 end

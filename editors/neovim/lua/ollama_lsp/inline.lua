@@ -95,11 +95,12 @@ local function feed(keys, remap)
   vim.api.nvim_feedkeys(vim.keycode(keys), remap and 'im' or 'in', false)
 end
 
---- Do what `lhs` did before we mapped it: the user's mapping, else the key itself.
+--- Do what `lhs` did in `mode` before we mapped it: the user's mapping, else the key itself.
 ---@param bufnr integer
 ---@param lhs string
-local function fallback(bufnr, lhs)
-  local map = (saved[bufnr] or {})[lhs]
+---@param mode string
+local function fallback(bufnr, lhs, mode)
+  local map = (saved[bufnr] or {})[mode .. lhs]
   if not map or vim.tbl_isempty(map) then
     return feed(lhs, false)
   end
@@ -200,28 +201,32 @@ function M.trigger(bufnr)
   end
 end
 
---- Map `lhs` in insert mode for `bufnr`; `run()` returns false when `lhs` should do its own job.
+--- Map `lhs` in `mode` (default insert mode) for `bufnr`; `run()` returns false when `lhs`
+--- should do its own job (the user's mapping of it, else the key itself).
 ---@param bufnr integer
 ---@param lhs string|false
 ---@param desc string
 ---@param run fun(): boolean
-local function map(bufnr, lhs, desc, run)
+---@param mode string|nil
+function M.map(bufnr, lhs, desc, run, mode)
   if not lhs then
     return
   end
+  mode = mode or 'i'
   local before = vim.api.nvim_buf_call(bufnr, function()
-    return vim.fn.maparg(lhs, 'i', false, true)
+    return vim.fn.maparg(lhs, mode, false, true)
   end)
   if not (before.desc or ''):match('^ollama:') then
     saved[bufnr] = saved[bufnr] or {}
-    saved[bufnr][lhs] = before
+    saved[bufnr][mode .. lhs] = before
   end
-  vim.keymap.set('i', lhs, function()
+  vim.keymap.set(mode, lhs, function()
     if not run() then
-      fallback(bufnr, lhs)
+      fallback(bufnr, lhs, mode)
     end
   end, { buffer = bufnr, desc = 'ollama: ' .. desc })
 end
+local map = M.map
 
 ---@param bufnr integer
 local function map_keys(bufnr)
@@ -234,9 +239,10 @@ local function map_keys(bufnr)
     end
     -- Not Neovim's own accept: it inserts the item it has at the range it had, so what was
     -- typed since (shown through as ghost text, not yet asked again) would be inserted twice.
+    -- Without ghost text, a next edit shown in the buffer: jump to it, then accept it.
     return M.accept_part(bufnr, function(rest)
       return rest
-    end)
+    end) or require('ollama_lsp.next_edit').jump_or_accept(bufnr)
   end)
   map(bufnr, keys.accept_word, 'accept the next word of the suggestion', function()
     return M.accept_part(bufnr, M.next_word)
