@@ -265,14 +265,14 @@ class NextEditEngine:
 
     # -- requests --------------------------------------------------------------------------
 
-    def skip_reason(self, document: Document) -> str | None:
-        """Why next edit is off for ``document``, if it is."""
-        o = self.options
-        if not o.model or document.language_id in o.disabled_languages:
-            return "disabled"
-        if "*" not in o.languages and document.language_id not in o.languages:
-            return "disabled"
-        return None
+    def _off_for(self, document: Document) -> bool:
+        """No model, or the document's language has no suggestions (completion's settings)."""
+        o, language = self.options, document.language_id
+        return (
+            not o.model
+            or language in o.disabled_languages
+            or ("*" not in o.languages and language not in o.languages)
+        )
 
     async def predict(self, request: NextEditRequest) -> NextEditOutcome:
         """The next edit near the cursor of ``request``, or why there is none."""
@@ -280,7 +280,7 @@ class NextEditEngine:
         document = request.document
         if self.provider is None:
             return Skipped("not connected")
-        if self.skip_reason(document) is not None:
+        if self._off_for(document):
             return Skipped("disabled")
         for observer in self.observers:
             observer.requested()
@@ -403,14 +403,17 @@ class NextEditEngine:
 
     async def _ask(self, provider: AiProvider, prompt: EditPrompt) -> tuple[str, bool]:
         """The model's answer, and whether it ended on its own (not cut by the budget)."""
-        o = self.options
-        options = ModelOptions(
-            num_ctx=o.num_ctx, max_tokens=o.max_tokens, temperature=o.temperature
+        o, chat = self.options, prompt.format.chat
+        options = ModelOptions(  # a raw prompt carries its stop sequences itself
+            num_ctx=o.num_ctx,
+            max_tokens=o.max_tokens,
+            temperature=o.temperature,
+            stop=prompt.stop if chat else (),
         )
         # A region answer ends at a stop sequence (Ollama ends the stream, the connection is
         # kept); a fenced one is cut here once its fence closes (the stream is closed).
         fenced = prompt.format.reply == "fence"
-        if not prompt.format.chat:
+        if not chat:
             result = await provider.complete_code(
                 CompletionPrompt(prompt.prompt, raw=True, stop=prompt.stop),
                 model=o.model,
@@ -422,10 +425,7 @@ class NextEditEngine:
         messages = [ChatMessage("user", prompt.prompt)]
         if prompt.format.system:
             messages.insert(0, ChatMessage("system", prompt.format.system))
-        chat_options = ModelOptions(
-            num_ctx=o.num_ctx, max_tokens=o.max_tokens, temperature=o.temperature, stop=prompt.stop
-        )
-        stream = provider.stream_chat(messages, model=o.model, options=chat_options)
+        stream = provider.stream_chat(messages, model=o.model, options=options)
         parts: list[str] = []
         finished = False
         try:
