@@ -1,9 +1,10 @@
-"""Async client for the Ollama HTTP API: one request path, one error tree.
+"""Async clients for the Ollama HTTP API and for OpenAI-compatible engines: one error tree.
 
 See docs/client.md for the public API with examples.
 """
 
 from ollama_lsp.ollama._client import OllamaClient
+from ollama_lsp.ollama._endpoints import normalize_model_name
 from ollama_lsp.ollama._errors import (
     AiError,
     ApiError,
@@ -11,6 +12,7 @@ from ollama_lsp.ollama._errors import (
     BadResponse,
     InsertNotSupported,
     ModelNotFound,
+    NotSupported,
     OllamaTimeout,
     OllamaUnreachable,
     OutOfMemory,
@@ -18,7 +20,8 @@ from ollama_lsp.ollama._errors import (
     ServerBusy,
     redact,
 )
-from ollama_lsp.ollama._settings import DEFAULT_HOST, ClientSettings, parse_host
+from ollama_lsp.ollama._openai import OpenAIClient, ServedModel, TextDelta, Usage
+from ollama_lsp.ollama._settings import APIS, DEFAULT_HOST, Api, ClientSettings, parse_host
 from ollama_lsp.ollama._types import (
     ChatMessage,
     ChatResponse,
@@ -34,8 +37,10 @@ from ollama_lsp.ollama._types import (
 )
 
 __all__ = [
+    "APIS",
     "DEFAULT_HOST",
     "AiError",
+    "Api",
     "ApiError",
     "AuthenticationFailed",
     "BadResponse",
@@ -50,15 +55,21 @@ __all__ = [
     "ModelInfo",
     "ModelNotFound",
     "ModelSummary",
+    "NotSupported",
     "OllamaClient",
     "OllamaTimeout",
     "OllamaUnreachable",
+    "OpenAIClient",
     "OutOfMemory",
     "ProgressStatus",
     "PullProgress",
     "RequestCancelled",
     "RunningModel",
+    "ServedModel",
     "ServerBusy",
+    "TextDelta",
+    "Usage",
+    "normalize_model_name",
     "parse_host",
     "redact",
 ]
