@@ -439,7 +439,7 @@ class CompletionPipeline:
 
             options = self._options(shape)
             result: CompletionResult = await provider.complete_code(
-                prompt, model=model, options=options, should_stop=should_stop
+                prompt, model=model, options=options, should_stop=should_stop, affinity=gen.uri
             )
             for observer in self.observers:
                 observer.succeeded()
