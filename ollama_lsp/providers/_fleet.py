@@ -21,7 +21,8 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TypeVar
+from types import TracebackType
+from typing import Self, TypeVar
 
 import httpx
 
@@ -399,6 +400,17 @@ class Fleet:
 
     def _ollama(self) -> list[OllamaProvider]:
         return [m.provider for m in self.members if isinstance(m.provider, OllamaProvider)]
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop background work and close every client."""
