@@ -85,6 +85,9 @@ class LlamaCppServer:
             str(self.port),
             "--n_ctx",
             str(self.n_ctx),
+            # The GGUF names no chat template: Gemma's, as Ollama's gemma3 template renders it.
+            "--chat_format",
+            "gemma",
         ]
         with self.log.open("wb") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
