@@ -107,13 +107,16 @@ class Router:
         )
         wanted = _normalize(model) if model is not None else None
         placed = self._affinity.get(key) if key is not None else None
-        if placed in up and not (
+        if placed is None or placed not in up:
+            return [*self._ranked(up, wanted, key), *down]
+        others = self._ranked([u for u in up if u != placed], wanted, key)
+        leave = (
             self._lacks(placed, wanted)
             or self._much_slower(placed, up)
             or self._explore(placed, up)
-        ):
-            return [placed, *self._ranked([u for u in up if u != placed], wanted, key), *down]
-        return [*self._ranked(up, wanted, key), *down]
+        )
+        # Moving costs one cold prompt; staying on a slow server costs on every request.
+        return [*others, placed, *down] if leave else [placed, *others, *down]
 
     def place(self, key: str | None, endpoint: str) -> None:
         """``key``'s requests go to ``endpoint`` from now on (its last one was served there)."""
