@@ -225,6 +225,7 @@ class Fleet:
             load = (result.stats.load_ms or 0.0) / 1000 if result.stats else 0.0
             latency = max(0.0, times.get("first", clock()) - times["start"] - load)
         self.router.finished(url, latency=latency)
+        self.router.place(affinity, url, latency)
         return result
 
     async def stream_chat(
@@ -252,6 +253,7 @@ class Fleet:
             return stream, first, clock() - started
 
         url, (stream, first, latency) = await self._first(model, affinity, open_stream, count=True)
+        self.router.place(affinity, url, latency)
         try:
             async with aclosing(stream):
                 yield first
@@ -296,7 +298,6 @@ class Fleet:
                         self.router.finished(url)
                     raise
                 self.router.mark_up(url)
-                self.router.place(affinity, url)
                 return url, result
             if not all(isinstance(f, OllamaUnreachable | ServerBusy) for f in failures):
                 break

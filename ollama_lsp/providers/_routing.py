@@ -9,8 +9,9 @@ much slower than another. A key without a place gets, among the healthy servers:
 
 1. one that has the model loaded (``/api/ps``; an OpenAI-compatible engine serves its models
    loaded), then one that has it at all (``/api/tags``), before one that may lack it;
-2. not one much slower than the others (time to first token, less model loading); a key on a
-   server that is not quick moves once to a server not measured yet, to learn its speed;
+2. not one much slower than the others (time to first token, less model loading); a key whose
+   requests stay slow once its prompt is cached moves to a server not measured yet, to learn
+   its speed;
 3. the fewest requests in flight from this editor;
 4. a spread by key (rendezvous hashing), so that editors that cannot see each other still put
    their documents on different servers; without a key, the configured order.
@@ -66,6 +67,16 @@ class _Record:
     failures: int = 0
 
 
+@dataclass(slots=True)
+class _Placement:
+    """Where a key is placed, how many of its requests that endpoint served, and the latency
+    of the last one."""
+
+    url: str
+    served: int = 0
+    last: float | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class EndpointState:
     """What the router knows of one endpoint, for ``ollama.status`` and ``doctor``."""
@@ -88,7 +99,7 @@ class Router:
     endpoints: Sequence[str]
     clock: Callable[[], float] = time.monotonic
     _records: dict[str, _Record] = field(init=False)
-    _affinity: LRUCache[str, str] = field(init=False)
+    _affinity: LRUCache[str, _Placement] = field(init=False)
 
     def __post_init__(self) -> None:
         self.endpoints = tuple(dict.fromkeys(self.endpoints))
@@ -106,26 +117,34 @@ class Router:
             key=lambda url: self._records[url].down_until,
         )
         wanted = _normalize(model) if model is not None else None
-        placed = self._affinity.get(key) if key is not None else None
-        if placed is None or placed not in up:
+        placement = self._affinity.get(key) if key is not None else None
+        placed = placement.url if placement is not None else None
+        if placement is None or placed not in up:
             return [*self._ranked(up, wanted, key), *down]
         others = self._ranked([u for u in up if u != placed], wanted, key)
         leave = (
-            self._lacks(placed, wanted)
-            or self._much_slower(placed, up)
-            or self._explore(placed, up)
+            self._lacks(placement.url, wanted)
+            or self._much_slower(placement.url, up)
+            or self._explore(placement, up)
         )
         # Moving costs one cold prompt; staying on a slow server costs on every request.
         return [*others, placed, *down] if leave else [placed, *others, *down]
 
-    def place(self, key: str | None, endpoint: str) -> None:
-        """``key``'s requests go to ``endpoint`` from now on (its last one was served there)."""
-        if key is not None:
-            self._affinity[key] = endpoint
+    def place(self, key: str | None, endpoint: str, latency: float | None = None) -> None:
+        """``key``'s requests go to ``endpoint`` from now on: its last one was served there,
+        with ``latency`` to the first token."""
+        if key is None:
+            return
+        placement = self._affinity.get(key)
+        if placement is None or placement.url != endpoint:
+            placement = self._affinity[key] = _Placement(endpoint)
+        placement.served += 1
+        placement.last = latency if latency is not None else placement.last
 
     def placed(self, key: str) -> str | None:
         """Where ``key`` is placed, if anywhere."""
-        return self._affinity.get(key)
+        placement = self._affinity.get(key)
+        return placement.url if placement is not None else None
 
     def _ranked(self, urls: list[str], wanted: str | None, key: str | None) -> list[str]:
         def rank(url: str) -> tuple[int, int, int, int, float]:
@@ -155,14 +174,16 @@ class Router:
         others = [lat for u in among if u != url and (lat := self._latency(u)) is not None]
         return bool(others) and mine > SLOWER * min(others) + SLOWER_BY
 
-    def _explore(self, url: str, among: Iterable[str]) -> bool:
-        """Try an endpoint never measured, once, when this one is not quick: without it a key
-        placed on a slow server would never learn that another is faster."""
-        mine = self._latency(url)
+    def _explore(self, placement: _Placement, among: Iterable[str]) -> bool:
+        """Try an endpoint never measured when the key's last request, past its first (which
+        evaluates the whole prompt), was not quick: without it a key placed on a slow or
+        crowded server would never learn that another is faster. Each endpoint is measured
+        once this way at most."""
         return (
-            mine is not None
-            and mine > SLOWER_BY
-            and any(self._records[u].latency is None for u in among if u != url)
+            placement.served >= 2
+            and placement.last is not None
+            and placement.last > SLOWER_BY
+            and any(self._records[u].latency is None for u in among if u != placement.url)
         )
 
     def _latency(self, url: str) -> float | None:

@@ -91,12 +91,13 @@ async def test_a_slow_server_loses_its_documents_to_a_quick_one(
     try:
         for i in range(6):
             open_document(client, *document(i))
-            await complete(client, i, 3)
+            await complete(client, i, 4)
         status = await execute(client, "ollama.status")
     finally:
         await stop(client)
     slow, quick = Counter(served(fake_ollama)), Counter(served(second_ollama))
-    assert all(count == 1 for count in slow.values())  # a document leaves after one request
+    # a document leaves once a request with its prompt cached is slow too
+    assert all(count <= 2 for count in slow.values())
     assert all(quick[i] >= 2 for i in range(6))
     slow_state, quick_state = status["endpoints"]
     assert quick_state["share"] > slow_state["share"]

@@ -34,7 +34,7 @@ def serve(router: Router, key: str, latency: float | None = 0.01) -> str:
     endpoint = router.order(MODEL, key)[0]
     router.started(endpoint)
     router.finished(endpoint, latency=latency)
-    router.place(key, endpoint)
+    router.place(key, endpoint, latency)
     return endpoint
 
 
@@ -99,14 +99,16 @@ def test_a_much_slower_server_loses_its_documents_and_gets_another_chance_later(
 
 def test_a_document_on_a_slow_server_tries_one_never_measured(router: Router) -> None:
     key = next(k for k in (f"k{i}" for i in range(40)) if router.order(MODEL, k)[0] == A)
-    assert serve(router, key, latency=0.4) == A
-    assert serve(router, key, latency=0.01) == B  # explored once...
+    assert serve(router, key, latency=0.9) == A  # the first request evaluates the whole prompt
+    assert serve(router, key, latency=0.3) == A  # still slow with the prompt cached:
+    assert serve(router, key, latency=0.01) == B  # B is tried...
     assert serve(router, key, latency=0.01) == B  # ... and kept: A is much slower
 
 
 def test_a_quick_server_keeps_its_documents_without_exploring(router: Router) -> None:
     key = next(k for k in (f"k{i}" for i in range(40)) if router.order(MODEL, k)[0] == A)
-    assert [serve(router, key, latency=0.02) for _ in range(5)] == [A] * 5
+    latencies = [0.6, 0.02, 0.02, 0.02, 0.02]  # a cold prompt, then cached ones
+    assert [serve(router, key, latency=latency) for latency in latencies] == [A] * 5
 
 
 def test_states_show_loaded_models_latency_and_share(router: Router) -> None:
