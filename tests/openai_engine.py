@@ -102,6 +102,10 @@ class LlamaCppServer:
         self.stop()
         raise RuntimeError(f"llama_cpp.server did not start in {self.start_timeout:g} s")
 
+    def completions(self) -> int:
+        """The ``/v1/completions`` requests served so far (from the server's access log)."""
+        return self.log.read_text(errors="replace").count('"POST /v1/completions ')
+
     def tail(self, lines: int = 5) -> str:
         """The end of the server's log."""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
