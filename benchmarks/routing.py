@@ -1,9 +1,9 @@
 """Routing over two endpoints: what cache affinity saves, and what a slow server costs.
 
-``python -m benchmarks.routing [--editors 4] [--requests 25] [--runs 3]``
+``python -m benchmarks.routing [--editors 4] [--requests 25] [--runs 5] [--slots 3]``
 
-Two emulator endpoints stand for two GPU servers with Ollama's KV-cache behaviour: two slots
-per model (``OLLAMA_NUM_PARALLEL=2``), each slot keeping the cache of its last prompt, and a
+Two emulator endpoints stand for two GPU servers with Ollama's KV-cache behaviour: ``--slots``
+per model (``OLLAMA_NUM_PARALLEL``), each slot keeping the cache of its last prompt, and a
 request taking the free slot that shares the longest prefix with it; evaluating the tokens past
 that prefix takes time (``prompt_tokens_per_second``). Four simulated editors, each its own
 pipeline and router as four ollama-lsp processes would be, type at the end of their own
@@ -94,7 +94,13 @@ async def editor(index: int, fleet: Fleet, requests: int, latencies: list[float]
 
 
 async def run(
-    endpoints: int, editors: int, requests: int, *, round_robin: bool = False, slow: bool = False
+    endpoints: int,
+    editors: int,
+    requests: int,
+    slots: int,
+    *,
+    round_robin: bool = False,
+    slow: bool = False,
 ) -> tuple[float, float]:
     """Prompt tokens per generation and the median suggestion latency (ms) of one run."""
     async with AsyncExitStack() as stack:
@@ -107,7 +113,7 @@ async def run(
                     "prompt_tokens_per_second": PACE["prompt_tokens_per_second"] / SLOWER,
                     "tokens_per_second": PACE["tokens_per_second"] / SLOWER,
                 }
-            fake = stack.enter_context(FakeOllama(EmulatorConfig(num_parallel=2, **pace)))
+            fake = stack.enter_context(FakeOllama(EmulatorConfig(num_parallel=slots, **pace)))
             fake.reply(lambda request: f"result_{len(request.prompt) % 9973} = compute(data)")
             fakes.append(fake)
         client = ClientSettings(endpoints=tuple(f.url for f in fakes), retry_backoff=0.0)
@@ -132,7 +138,7 @@ def middle(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-async def main(editors: int, requests: int, runs: int) -> None:
+async def main(editors: int, requests: int, runs: int, slots: int) -> None:
     results: dict[str, list[tuple[float, float]]] = {}
     cases: dict[str, dict[str, Any]] = {
         "affinity": {"endpoints": 2},
@@ -143,7 +149,7 @@ async def main(editors: int, requests: int, runs: int) -> None:
     for _ in range(runs):
         for name, case in cases.items():
             results.setdefault(name, []).append(
-                await run(editors=editors, requests=requests, **case)
+                await run(editors=editors, requests=requests, slots=slots, **case)
             )
     tokens = {name: middle([r[0] for r in rows]) for name, rows in results.items()}
     p50 = {name: middle([r[1] for r in rows]) for name, rows in results.items()}
@@ -169,7 +175,9 @@ async def main(editors: int, requests: int, runs: int) -> None:
         ),
     ]
     print_table(
-        f"Routing: {editors} editors, {requests} suggestions each, median of {runs} runs", rows
+        f"Routing: {editors} editors, {requests} suggestions each, {slots} slots per server, "
+        f"median of {runs} runs",
+        rows,
     )
     for name, runs_of in results.items():
         print(f"{name}: " + ", ".join(f"{t:.0f} tokens / {ms:.0f} ms" for t, ms in runs_of))
@@ -179,6 +187,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--editors", type=int, default=4)
     parser.add_argument("--requests", type=int, default=25)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--slots", type=int, default=3, help="OLLAMA_NUM_PARALLEL of each server")
     args = parser.parse_args()
-    asyncio.run(main(args.editors, args.requests, args.runs))
+    asyncio.run(main(args.editors, args.requests, args.runs, args.slots))

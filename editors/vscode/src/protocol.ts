@@ -79,9 +79,14 @@ export interface SwitchResult {
 
 export interface EndpointStatus {
   url: string;
+  api?: 'ollama' | 'openai';
   healthy: boolean;
   version?: string | null;
   error?: string | null;
+  loadedModels?: string[];
+  latencyMs?: number | null;
+  requests?: number;
+  share?: number;
 }
 
 export interface StatusResult {
