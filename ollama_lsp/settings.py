@@ -10,6 +10,7 @@ so the user is told once.
 from __future__ import annotations
 
 import json
+import os
 import re
 import types
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import attrs
 
 from ollama_lsp.models import Role
-from ollama_lsp.ollama import APIS, Api, ClientSettings
+from ollama_lsp.ollama import APIS, Api, ClientSettings, redact
 
 __all__ = [
     "ChatSettings",
@@ -96,6 +97,14 @@ def _url_list(
             raise _Invalid(f"{url!r} is not a host or URL such as http://127.0.0.1:11434")
 
 
+def _readable_file(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and not os.access(os.path.expanduser(value), os.R_OK):
+        why = (
+            "does not exist" if not os.path.exists(os.path.expanduser(value)) else "cannot be read"
+        )
+        raise _Invalid(f"{value!r} {why}")
+
+
 def _duration(_: object, attribute: attrs.Attribute[Any], value: str | int) -> None:
     if isinstance(value, str) and not re.fullmatch(r"-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+|0", value):
         raise _Invalid(f'{value!r} is not a duration such as "30m", "1h" or -1 (forever)')
@@ -161,7 +170,7 @@ class TlsSettings:
     """How to trust an HTTPS endpoint."""
 
     verify: bool = True
-    ca_bundle: str | None = None
+    ca_bundle: str | None = attrs.field(default=None, validator=_readable_file)
 
 
 @attrs.frozen
@@ -191,6 +200,8 @@ class Settings:
     memory: MemorySettings = MemorySettings()
     tls: TlsSettings = TlsSettings()
     timeouts: TimeoutSettings = TimeoutSettings()
+    allow_insecure_auth: bool = False
+    """Send the API key and secret headers over plain HTTP to another machine too."""
 
     def model_for(self, role: Role) -> str:
         """The model configured for ``role``."""
@@ -211,10 +222,11 @@ class Settings:
             api_key=self.api_key,
             headers=dict(self.headers),
             verify_tls=self.tls.verify,
-            ca_bundle=self.tls.ca_bundle,
+            ca_bundle=os.path.expanduser(self.tls.ca_bundle) if self.tls.ca_bundle else None,
             connect_timeout=self.timeouts.connect,
             read_timeout=self.timeouts.read,
             first_token_timeout=self.timeouts.first_token,
+            allow_insecure_auth=self.allow_insecure_auth,
         )
 
 
@@ -227,7 +239,8 @@ class SettingProblem:
     default: Any
 
     def describe(self) -> str:
-        return f"`{self.key}` {self.reason}; using the default {_show(self.default)}"
+        """What to tell the user; a password in a URL the user wrote is not repeated."""
+        return redact(f"`{self.key}` {self.reason}; using the default {_show(self.default)}")
 
 
 def _show(value: Any) -> str:

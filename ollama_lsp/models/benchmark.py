@@ -122,8 +122,11 @@ async def ensure_level(
     if source is not None:
         report(f"Quantizing {source} to {level.name}", 0.0)
         async with aclosing(client.create(tag, from_=source, quantize=level.name)) as steps:
+            done = 0.0  # Ollama's own share while quantizing; the other steps keep it
             async for step in steps:
-                report(f"{tag}: {step.status}", 0.5)
+                if step.total and step.completed is not None:
+                    done = min(1.0, step.completed / step.total)
+                report(f"{tag}: {step.status}", done)
         report(f"Created {tag}", 1.0)
         return LevelVariant(level, tag, created=True)
     report(f"Pulling {tag}", 0.0)

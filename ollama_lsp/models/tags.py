@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .quantization import QuantLevel, parse_level
 
 __all__ = [
+    "LIBRARY_VARIANTS",
     "TagParts",
     "installed_as",
     "library_tag",
@@ -34,15 +35,29 @@ DEFAULT_VARIANT: dict[str, str | None] = {
 }
 """The variant for code completion (or the only one) of each library model."""
 
-_BARE_SIZE_VARIANT: dict[str, str | None] = {
-    "codellama": "instruct",
-    "tinyllama": "chat-v1",
-    "qwen2.5-coder": "instruct",
-    "deepseek-coder": "base",
-    "codegemma": "instruct",
-    "starcoder2": None,
+LIBRARY_VARIANTS: dict[tuple[str, str], tuple[str | None, ...]] = {
+    ("qwen2.5-coder", "0.5b"): ("instruct", "base"),
+    ("qwen2.5-coder", "1.5b"): ("instruct", "base"),
+    ("qwen2.5-coder", "3b"): ("instruct", "base"),
+    ("qwen2.5-coder", "7b"): ("instruct", "base"),
+    ("qwen2.5-coder", "14b"): ("instruct", "base"),
+    ("qwen2.5-coder", "32b"): ("instruct", "base"),
+    ("deepseek-coder", "1.3b"): ("base", "instruct"),
+    ("deepseek-coder", "6.7b"): ("base", "instruct"),
+    ("deepseek-coder", "33b"): ("base", "instruct"),
+    ("starcoder2", "3b"): (None,),
+    ("starcoder2", "7b"): (None,),
+    ("starcoder2", "15b"): (None, "instruct"),
+    ("codegemma", "2b"): ("code",),
+    ("codegemma", "7b"): ("instruct", "code"),
+    ("codellama", "7b"): ("instruct", "code", "python"),
+    ("codellama", "13b"): ("instruct", "code", "python"),
+    ("codellama", "34b"): ("instruct", "code", "python"),
+    ("codellama", "70b"): ("instruct", "code", "python"),
+    ("tinyllama", "1.1b"): ("chat-v1",),
 }
-"""What a bare `<model>:<size>` tag aliases (inferred from the library's listings)."""
+"""The variants the library has of each model and size; a bare `<model>:<size>` tag aliases
+the first (codegemma has no 2b instruct model: `codegemma:2b` is the code one)."""
 
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[kmbt]$", re.IGNORECASE)
 _REGISTRY_PREFIXES = ("registry.ollama.ai/library/", "registry.ollama.ai/", "library/")
@@ -92,8 +107,9 @@ def split_tag(tag: str) -> TagParts:
 
 def resolved_variant(parts: TagParts) -> str | None:
     """The variant a tag means: a bare `<model>:<size>` aliases one (instruct for codellama)."""
-    if parts.variant is None and parts.level is None:
-        return _BARE_SIZE_VARIANT.get(parts.name)
+    variants = LIBRARY_VARIANTS.get((parts.name, parts.size or ""))
+    if parts.variant is None and parts.level is None and variants:
+        return variants[0]
     return parts.variant
 
 
@@ -101,14 +117,18 @@ def with_level(tag: str, level: QuantLevel) -> str | None:
     """The same model at another level (`...-q4_K_M` -> `...-q8_0`), or None if unknowable.
 
     A bare `<model>:<size>` resolves through the variant it aliases; `:latest` cannot, nor
-    can a bare size of a model this module does not know.
+    can a bare size of a model this module does not know, nor a variant the library does not
+    have at that size.
     """
     parts = split_tag(tag)
     if parts.size is None:
         return None
-    if parts.variant is None and parts.level is None and parts.name not in _BARE_SIZE_VARIANT:
+    variants = LIBRARY_VARIANTS.get((parts.name, parts.size))
+    if parts.variant is None and parts.level is None and variants is None:
         return None
     variant = resolved_variant(parts)
+    if variants is not None and variant not in variants:
+        return None  # the library has no such tag
     middle = f"-{variant}" if variant else ""
     return f"{parts.name}:{parts.size}{middle}-{level.tag_suffix}"
 

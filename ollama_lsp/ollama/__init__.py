@@ -3,6 +3,7 @@
 See docs/client.md for the public API with examples.
 """
 
+from ollama_lsp.ollama._auth import WITHHELD_ADVICE
 from ollama_lsp.ollama._client import OllamaClient
 from ollama_lsp.ollama._endpoints import normalize_model_name
 from ollama_lsp.ollama._errors import (
@@ -39,6 +40,7 @@ from ollama_lsp.ollama._types import (
 __all__ = [
     "APIS",
     "DEFAULT_HOST",
+    "WITHHELD_ADVICE",
     "AiError",
     "Api",
     "ApiError",

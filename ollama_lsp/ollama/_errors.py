@@ -222,7 +222,7 @@ def _from_server(error: ServerError, endpoint: str, model: str | None) -> AiErro
         )
     if model is not None and (status == 404 or "not found" in lowered):
         return ModelNotFound(
-            f"model '{name}' is not pulled on {endpoint}: run Pull Model (ollama pull {name})",
+            f"model '{name}' is not pulled on {endpoint}: pull it with `ollama pull {name}`",
             model=name,
             endpoint=endpoint,
             status=status,

@@ -297,14 +297,20 @@ class PullProgress:
 
 @dataclass(frozen=True, slots=True)
 class ProgressStatus:
-    """One progress event of ``/api/create``."""
+    """One progress event of ``/api/create``; quantizing reports ``total``/``completed``."""
 
     status: str
+    total: int | None = None
+    completed: int | None = None
 
     @classmethod
     def from_wire(cls, data: Wire) -> ProgressStatus:
         """Build from a JSON object."""
-        return cls(status=str(data["status"]))
+        return cls(
+            status=str(data["status"]),
+            total=_opt_int(data, "total"),
+            completed=_opt_int(data, "completed"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

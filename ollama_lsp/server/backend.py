@@ -10,17 +10,21 @@ keystroke (status ``loading``) so the first suggestion does not pay for it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import ssl
 from typing import TYPE_CHECKING
 
 import attrs
+from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
 
 from ollama_lsp.completion.pipeline import CompletionPipeline, PipelineObserver
 from ollama_lsp.errors import AiError
 from ollama_lsp.models import Role
-from ollama_lsp.ollama import OllamaClient, OllamaUnreachable
+from ollama_lsp.ollama import WITHHELD_ADVICE, ClientSettings, OllamaClient, OllamaUnreachable
 from ollama_lsp.providers import AiResponseCache, Fleet, ModelClient
+from ollama_lsp.server.log import remember_secrets
 from ollama_lsp.server.status import StatusReporter
 from ollama_lsp.settings import Settings
 
@@ -123,7 +127,7 @@ class Backend:
         previous = self._fleet
         reconnect = previous is None or previous.settings != wanted
         if reconnect:
-            self._fleet = Fleet(wanted, AiResponseCache())
+            self._fleet = self._connect(wanted)
             if previous is not None:
                 self._server.spawn(previous.aclose(), "close the previous endpoints")
             log.info(
@@ -138,6 +142,23 @@ class Backend:
 
         if reconnect or model_of(new) != model_of(old):
             self._server.spawn(self.warm_up(new), "load the completion model")
+
+    def _connect(self, wanted: ClientSettings) -> Fleet:
+        """The endpoints of ``wanted``; a CA bundle that cannot be used is said, not fatal (the
+        system's certificates are used instead), and withheld credentials are said once."""
+        remember_secrets(wanted.secrets)
+        status = self._server.status
+        for endpoint in wanted.withheld_from:
+            status.show(WITHHELD_ADVICE.format(endpoint=endpoint), types.MessageType.Warning)
+        try:
+            return Fleet(wanted, AiResponseCache())
+        except (OSError, ssl.SSLError) as exc:
+            status.show(
+                f"`tls.caBundle` {wanted.ca_bundle} cannot be used ({exc}); using the system's "
+                "certificates",
+                types.MessageType.Error,
+            )
+            return Fleet(dataclasses.replace(wanted, ca_bundle=None), AiResponseCache())
 
     def limit_num_ctx(self, num_ctx: int | None) -> None:
         """Run completions with ``num_ctx`` instead of the configured window (None: as set)."""

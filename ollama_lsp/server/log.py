@@ -2,6 +2,8 @@
 
 stdout belongs to the stdio transport, so nothing here ever writes to it. pygls's own loggers
 are kept at WARNING: at INFO they log every message body, which is slow and leaks prompts.
+Every record, and every message the server shows (:func:`scrub`), has the configured secrets
+and URL passwords replaced by ``***``: a record may quote a server's answer or a setting.
 """
 
 from __future__ import annotations
@@ -15,10 +17,19 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from ollama_lsp.ollama import redact
+
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
-__all__ = ["LEVELS", "LspLogHandler", "attach_client_log", "configure_logging"]
+__all__ = [
+    "LEVELS",
+    "LspLogHandler",
+    "attach_client_log",
+    "configure_logging",
+    "remember_secrets",
+    "scrub",
+]
 
 LEVELS = {
     "error": logging.ERROR,
@@ -34,6 +45,29 @@ _MESSAGE_TYPES = (
 )
 
 
+_secrets: tuple[str, ...] = ()
+
+
+def remember_secrets(secrets: tuple[str, ...]) -> None:
+    """The API key and secret header values in force, to keep out of logs and messages."""
+    global _secrets
+    _secrets = secrets
+
+
+def scrub(text: str) -> str:
+    """``text`` without the secrets in force and without URL passwords."""
+    return redact(text, _secrets)
+
+
+class _Scrubbing(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
 class LspLogHandler(logging.Handler):
     """Forwards records to the client's log as ``window/logMessage`` notifications.
 
@@ -43,6 +77,7 @@ class LspLogHandler(logging.Handler):
 
     def __init__(self, server: LanguageServer, level: int = logging.INFO) -> None:
         super().__init__(level)
+        self.addFilter(_Scrubbing())
         self.server = server
         self._sending = threading.local()
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -83,9 +118,14 @@ def configure_logging(level: str = "info") -> logging.Handler:
         stderr = logging.StreamHandler(sys.stderr)
         stderr.set_name("stderr")
         stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        stderr.addFilter(_Scrubbing())
         root.addHandler(stderr)
     for name in ("pygls", "httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        library = logging.getLogger(name)
+        library.setLevel(logging.WARNING)
+        if stderr not in library.handlers:  # scrubbed too (a bad message may carry a key)
+            library.addHandler(stderr)
+            library.propagate = False
     return stderr
 
 

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 from lsprotocol import types
 
+from ollama_lsp.server.log import scrub
+from ollama_lsp.server.wording import in_editor_words
+
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
@@ -24,6 +27,9 @@ STATUS_NOTIFICATION = "ollama/status"
 #: A generation shorter than this is not announced: a status bar blinking "generating" for
 #: 100 ms at every keystroke is noise, and two notifications per request cost latency.
 GENERATING_AFTER = 0.25
+#: The last speed is sent again only when it moved by this share: the status bar shows a
+#: current figure without a notification after every suggestion.
+SPEED_CHANGE = 0.1
 State = Literal["idle", "loading", "generating", "error", "disabled"]
 
 log = logging.getLogger(__name__)
@@ -49,6 +55,10 @@ class StatusReporter:
         self._announce: asyncio.TimerHandle | None = None
         self._shown_failures: set[str] = set()
         self.last_errors: dict[str, str] = {}
+        #: ``clientInfo.name`` of the editor: messages use its words (``wording``).
+        self.editor: str | None = None
+        #: The speed of the model's last generation (tokens/s), carried by every ``idle``.
+        self._speeds: dict[str, float] = {}
 
     def set(
         self,
@@ -58,7 +68,14 @@ class StatusReporter:
         message: str | None = None,
         tokens_per_second: float | None = None,
     ) -> None:
-        """Move to ``state``; notifies the client only when something changed."""
+        """Move to ``state``; notifies the client only when something changed.
+
+        ``idle`` carries the model's last known speed unless one is given.
+        """
+        if state == "idle" and tokens_per_second is None and model is not None:
+            tokens_per_second = self._speeds.get(model)
+        if message is not None:
+            message = scrub(self.in_editor_words(message))
         params = StatusParams(state, model, message, tokens_per_second)
         if params == self.current:
             return
@@ -85,16 +102,22 @@ class StatusReporter:
             self.set("generating", model=model, message=message)
 
     def generation_finished(self, model: str, tokens_per_second: float | None = None) -> None:
-        """Back to idle after the last concurrent generation."""
+        """Back to idle after the last concurrent generation, with the speed when it is news:
+        after an announced generation, the model's first speed, or one that moved by
+        ``SPEED_CHANGE``."""
+        told = self.current.tokens_per_second if self.current.model == model else None
+        if tokens_per_second:
+            self._speeds[model] = round(tokens_per_second, 1)
         self._generating = max(0, self._generating - 1)
         if self._generating:
             return
         if self._announce is not None:
             self._announce.cancel()
             self._announce = None
-        if self.current.state == "generating":
-            tps = round(tokens_per_second, 1) if tokens_per_second else None
-            self.set("idle", model=model, tokens_per_second=tps)
+        speed = self._speeds.get(model)
+        news = speed is not None and (told is None or abs(speed - told) >= SPEED_CHANGE * told)
+        if self.current.state == "generating" or (self.current.state == "idle" and news):
+            self.set("idle", model=model)
 
     def succeeded(self) -> None:
         """The backend answered: out of ``error``, and the next failure is worth showing again."""
@@ -113,10 +136,17 @@ class StatusReporter:
         log.warning("%s: %s", kind, message)
         self.show(message, types.MessageType.Error)
 
+    def in_editor_words(self, message: str) -> str:
+        """``message`` as this editor says it (see ``wording``)."""
+        return in_editor_words(message, self.editor)
+
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        """``window/showMessage`` in the editor's words."""
         if self._server.protocol.writer is None:
             return
+        message = self.in_editor_words(message)
         try:
-            self._server.window_show_message(types.ShowMessageParams(type=kind, message=message))
+            params = types.ShowMessageParams(type=kind, message=scrub(message))
+            self._server.window_show_message(params)
         except Exception as exc:
             log.debug("could not show a message: %s", exc)

@@ -38,8 +38,13 @@ async def test_chat_streams_deltas_and_returns_the_answer_with_counts(
         follow_up = await execute(
             client,
             "ollama.chat",
-            {"conversationId": result["conversationId"], "message": "And only even ones?"},
+            {
+                "conversationId": result["conversationId"],
+                "messageId": "answer-2",
+                "message": "And only even ones?",
+            },
         )
+        tagged = deltas(client)[len(streamed) :]
         other = await execute(client, "ollama.chat", {"message": "Unrelated question"})
     assert result["content"] == ANSWER and result["model"] == CHAT_MODEL
     assert result["cancelled"] is False
@@ -50,6 +55,8 @@ async def test_chat_streams_deltas_and_returns_the_answer_with_counts(
     assert "".join(d["delta"] for d in chunks) == ANSWER
     assert {d["conversationId"] for d in streamed} == {result["conversationId"]}
     assert streamed[-1]["done"] is True
+    assert "messageId" not in streamed[0]
+    assert tagged and {d.get("messageId") for d in tagged} == {"answer-2"}  # echoed when given
     # the follow-up carried the history; another conversation did not
     _, second, third = chat_prompts(fake_ollama)
     assert "How do I square a list?" in second and ANSWER in second
@@ -161,3 +168,24 @@ async def test_history_is_trimmed_to_the_model_context(
     last = chat_prompts(fake_ollama)[-1]
     assert "question 3" in last and "question 2" in last
     assert "question 0" not in last
+
+
+@pytest.mark.parametrize("answer", ["Send it", "Leave it out", None])
+async def test_a_private_document_goes_to_chat_only_when_the_user_says_so(
+    tmp_path: Path, fake_ollama: FakeOllama, answer: str | None
+) -> None:
+    env = "file:///project/.env"
+    code = "file:///project/app.py"
+    async with started(tmp_path / "s.db", fake_ollama, **SETTINGS) as client:
+        client.answers = [answer]  # type: ignore[attr-defined]
+        open_document(client, env, "DB_PASSWORD=hunter2-0123456789\n", "dotenv")
+        key = "sk-proj-abcdefghij0123456789ABCDEFGHIJklm"
+        open_document(client, code, f'client = OpenAI(api_key="{key}")\n')
+        await execute(client, "ollama.chat", {"message": "What is set?", "includeDocument": env})
+        await execute(client, "ollama.chat", {"message": "Review", "includeDocument": code})
+        asked = [q.message for q in client.questions]  # type: ignore[attr-defined]
+    about_env, about_code = chat_prompts(fake_ollama)
+    assert len(asked) == 1 and ".env looks like it holds secrets" in asked[0]
+    assert ("hunter2-0123456789" in about_env) == (answer == "Send it")
+    assert "What is set?" in about_env  # the question goes either way
+    assert key not in about_code and 'api_key="<redacted>"' in about_code  # never asked

@@ -33,8 +33,10 @@ async def test_list_models_reports_local_models_and_the_catalog(
     code = models["codellama:7b-code"]
     assert code["loaded"] is True and code["roles"] == ["completion"]
     assert code["supportsFim"] is True
+    assert "insert" in code["capabilities"]
     assert code["family"] == "llama" and code["quantization"] and code["parameterSize"]
     assert models["tinyllama:latest"]["loaded"] is False
+    assert "completion" not in models["nomic-embed-text:latest"]["capabilities"]
     catalog = {c["name"]: c for c in result["catalog"]}
     assert catalog and not set(catalog) & set(models)
     assert all(isinstance(c["fits"], bool | None) and c["sizeBytes"] > 0 for c in catalog.values())

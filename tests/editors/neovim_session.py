@@ -15,8 +15,20 @@ from typing import Any, TypeVar
 
 import pynvim  # type: ignore[import-untyped]
 
+from tests.editors.nvim_binary import find_nvim
+
 PLUGIN = Path(__file__).resolve().parents[2] / "editors" / "neovim"
 T = TypeVar("T")
+NVIM, WHY_NOT = find_nvim()
+MODEL = "qwen2.5-coder:1.5b-base"
+# Nothing listens here: the server must use the endpoint from the settings.
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+def settings(url: str, **more: Any) -> dict[str, Any]:
+    """The server settings of a test: this endpoint, the default completion model."""
+    return {"endpoints": [url], "completion": {"model": MODEL}, **more}
+
 
 INIT = """
 vim.opt.rtp:prepend({plugin})
@@ -27,9 +39,30 @@ _G.test_statuses = {{}}
 vim.notify = function(msg, level)
   table.insert(_G.test_notes, msg)
 end
-require('ollama_lsp').setup({{
+_G.test_requests = {{}}
+require('ollama_lsp').setup(vim.tbl_deep_extend('force', {{
   cmd = {cmd},
   settings = vim.json.decode({settings}),
+}}, vim.json.decode({options})))
+vim.o.laststatus = 2
+vim.o.statusline = "%f %m%=%{{v:lua.require'ollama_lsp'.statusline()}} "
+-- Every request the plugin sends, with its document and trigger kind.
+vim.api.nvim_create_autocmd('LspAttach', {{
+  callback = function(ev)
+    local client = vim.lsp.get_client_by_id(ev.data.client_id)
+    if not client or client.name ~= 'ollama_lsp' or client.test_recorded then
+      return
+    end
+    client.test_recorded = true
+    local request = client.request
+    client.request = function(self, method, params, ...)
+      local doc = type(params) == 'table' and params.textDocument or {{}}
+      local context = type(params) == 'table' and params.context or {{}}
+      local seen = {{ method = method, uri = doc.uri, trigger = context.triggerKind }}
+      table.insert(_G.test_requests, seen)
+      return request(self, method, params, ...)
+    end
+  end,
 }})
 vim.api.nvim_create_autocmd('User', {{
   pattern = 'OllamaStatus',
@@ -45,14 +78,16 @@ vim.api.nvim_create_autocmd('LspProgress', {{
 """
 
 
-def write_init(path: Path, settings: dict[str, Any]) -> Path:
-    """An init.lua that loads the plugin with ``settings`` and the server of this checkout."""
+def write_init(path: Path, settings: dict[str, Any], options: dict[str, Any] | None = None) -> Path:
+    """An init.lua that loads the plugin with ``settings`` (and other setup ``options``) and
+    the server of this checkout."""
     cmd = [sys.executable, "-m", "ollama_lsp"]
     path.write_text(
         INIT.format(
             plugin=json.dumps(str(PLUGIN)),
             cmd="{" + ", ".join(json.dumps(c) for c in cmd) + "}",
             settings=json.dumps(json.dumps(settings)),
+            options=json.dumps(json.dumps(options or {})),
         )
     )
     return path
@@ -118,6 +153,10 @@ class NeovimSession:
             """
         )
         return str(text) if text else None
+
+    def requests(self, method: str = "textDocument/inlineCompletion") -> list[dict[str, Any]]:
+        """The plugin's requests of ``method``: ``{method, uri, trigger}`` each."""
+        return [r for r in self.lua("return _G.test_requests") if r["method"] == method]
 
     def notified(self, needle: str) -> str | None:
         return next((n for n in self.notes() if needle in n), None)

@@ -46,3 +46,18 @@ def test_lua_spec(spec: str, tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert " 0 failed" in output, output
+
+
+def test_the_shipped_help_tags_match_the_help(tmp_path: Path) -> None:
+    """`:help ollama-lsp` works without `:helptags` (E149 otherwise): doc/tags ships, current."""
+    assert NVIM is not None
+    doc = tmp_path / "doc"
+    doc.mkdir()
+    (doc / "ollama-lsp.txt").write_bytes((PLUGIN / "doc" / "ollama-lsp.txt").read_bytes())
+    subprocess.run(
+        [NVIM, "--clean", "--headless", "-c", f"helptags {doc}", "-c", "qa!"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    assert (PLUGIN / "doc" / "tags").read_text() == (doc / "tags").read_text()

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field, replace
 from ._names import ModelName, parse_name
 from ._templates import TEMPLATES, PromptTemplate
 
-__all__ = ["ALIASES", "CATALOG", "DEFAULT_PULLED", "Layer", "ModelSpec", "resolve_catalog"]
+__all__ = [
+    "ALIASES",
+    "CATALOG",
+    "DEFAULT_PULLED",
+    "LIBRARY",
+    "Layer",
+    "ModelSpec",
+    "resolve_catalog",
+]
 
 _LICENSES = {
     "llama": "LLAMA 2 COMMUNITY LICENSE AGREEMENT\nLlama 2 Version Release Date: July 18, 2023",
@@ -29,6 +37,8 @@ QUANT_BITS = {
     "F16": 16.0,
     "BF16": 16.0,
     "Q8_0": 8.5,
+    "Q6_K": 6.56,
+    "Q5_K_M": 5.69,
     "Q4_K_M": 4.85,
     "Q4_K_S": 4.58,
     "Q4_0": 4.55,
@@ -167,8 +177,9 @@ class ModelSpec:
 
 
 _FILE_TYPES: dict[str, int] = {
-    "F32": 0, "F16": 1, "Q4_0": 2, "Q8_0": 7, "Q2_K": 10, "Q3_K_S": 11, "Q3_K_M": 12,
-    "Q4_K_S": 14, "Q4_K_M": 15, "Q5_K_M": 17, "Q6_K": 18, "BF16": 32,
+    "F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 7, "Q5_0": 8, "Q5_1": 9, "Q2_K": 10,
+    "Q3_K_S": 11, "Q3_K_M": 12, "Q3_K_L": 13, "Q4_K_S": 14, "Q4_K_M": 15, "Q5_K_S": 16,
+    "Q5_K_M": 17, "Q6_K": 18, "BF16": 32,
 }  # fmt: skip
 """llama.cpp's `general.file_type` numbers (llama_ftype)."""
 
@@ -190,7 +201,9 @@ _SIZES: dict[tuple[str, str], tuple[str, int, int, int]] = {
     ("codellama", "34b"): ("34B", 33_743_970_304, 8192, 48),
     ("tinyllama", "1.1b"): ("1B", 1_100_048_384, 2048, 22),
     ("qwen2.5-coder", "1.5b"): ("1.5B", 1_543_714_304, 1536, 28),
+    ("qwen2.5-coder", "3b"): ("3.1B", 3_085_938_688, 2048, 36),
     ("qwen2.5-coder", "7b"): ("7.6B", 7_615_616_512, 3584, 28),
+    ("qwen2.5-coder", "14b"): ("14.8B", 14_770_033_664, 5120, 48),
     ("deepseek-coder", "1.3b"): ("1B", 1_346_471_936, 2048, 24),
     ("deepseek-coder", "6.7b"): ("7B", 6_740_512_768, 4096, 32),
     ("starcoder2", "3b"): ("3B", 3_030_371_328, 3072, 30),
@@ -265,6 +278,52 @@ CATALOG: tuple[ModelSpec, ...] = (
     _spec(_NOMIC, "v1.5", "F16", 274_302_450, "embedding"),
 )
 
+# GUESS: the library lists these levels of every size and variant below; sizes come from the
+# parameter count and the level's bits per weight. The hand-written builds above win.
+_LIBRARY_LEVELS = {"Q4_0": "q4_0", "Q4_K_S": "q4_K_S", "Q4_K_M": "q4_K_M", "Q5_K_M": "q5_K_M",
+                   "Q6_K": "q6_K", "Q8_0": "q8_0", "F16": "fp16"}  # fmt: skip
+_LIBRARY: tuple[tuple[_Family, str, str], ...] = (
+    (_QWEN, "1.5b-base", "qwen-coder"),
+    (_QWEN, "1.5b-instruct", "qwen-coder"),
+    (_QWEN, "3b-base", "qwen-coder"),
+    (_QWEN, "3b-instruct", "qwen-coder"),
+    (_QWEN, "7b-base", "qwen-coder"),
+    (_QWEN, "7b-instruct", "qwen-coder"),
+    (_QWEN, "14b-base", "qwen-coder"),
+    (_QWEN, "14b-instruct", "qwen-coder"),
+    (_DEEPSEEK, "1.3b-base", "deepseek-coder"),
+    (_DEEPSEEK, "1.3b-instruct", "deepseek-coder"),
+    (_DEEPSEEK, "6.7b-base", "deepseek-coder"),
+    (_DEEPSEEK, "6.7b-instruct", "deepseek-coder"),
+    (_STARCODER, "3b", "starcoder2"),
+    (_STARCODER, "7b", "starcoder2"),
+    (_CODEGEMMA, "2b-code", "codegemma"),
+    (_CODEGEMMA, "7b-code", "codegemma"),
+    (_CODEGEMMA, "7b-instruct", "codegemma"),
+    (_CODELLAMA, "7b-code", _CL_CODE),
+    (_CODELLAMA, "7b-instruct", _CL_INST),
+    (_CODELLAMA, "13b-code", _CL_CODE),
+    (_CODELLAMA, "13b-instruct", _CL_INST),
+    (_TINYLLAMA, "1.1b-chat-v1", "zephyr"),
+)
+
+
+def _library_builds() -> tuple[ModelSpec, ...]:
+    written = {(s.repo, s.tag) for s in CATALOG}
+    builds = []
+    for fam, stem, template in _LIBRARY:
+        parameter_count = _SIZES[fam.repo, stem.split("-")[0]][1]
+        for level, suffix in _LIBRARY_LEVELS.items():
+            tag = f"{stem}-{suffix}"
+            if (fam.repo, tag) not in written:
+                size = int(parameter_count * QUANT_BITS[level] / 8)
+                builds.append(_spec(fam, tag, level, size, template))
+    return tuple(builds)
+
+
+LIBRARY: tuple[ModelSpec, ...] = CATALOG + _library_builds()
+"""Every build the emulator's registry can pull: ``CATALOG`` and the generated levels."""
+
 # Tags that name the same manifest as a fully spelled tag (the library's convention).
 ALIASES: dict[str, str] = {
     "codellama:latest": "codellama:7b-instruct-q4_0",
@@ -284,6 +343,12 @@ ALIASES: dict[str, str] = {
     "qwen2.5-coder:7b": "qwen2.5-coder:7b-instruct-q4_K_M",
     "qwen2.5-coder:1.5b": "qwen2.5-coder:1.5b-instruct-q4_K_M",
     "qwen2.5-coder:1.5b-base": "qwen2.5-coder:1.5b-base-q4_K_M",
+    "qwen2.5-coder:1.5b-instruct": "qwen2.5-coder:1.5b-instruct-q4_K_M",
+    "qwen2.5-coder:3b": "qwen2.5-coder:3b-instruct-q4_K_M",
+    "qwen2.5-coder:3b-base": "qwen2.5-coder:3b-base-q4_K_M",
+    "qwen2.5-coder:7b-base": "qwen2.5-coder:7b-base-q4_K_M",
+    "qwen2.5-coder:7b-instruct": "qwen2.5-coder:7b-instruct-q4_K_M",
+    "qwen2.5-coder:14b": "qwen2.5-coder:14b-instruct-q4_K_M",
     "deepseek-coder:latest": "deepseek-coder:1.3b-instruct-q4_0",
     "deepseek-coder:1.3b": "deepseek-coder:1.3b-instruct-q4_0",
     "deepseek-coder:1.3b-base": "deepseek-coder:1.3b-base-q4_0",
@@ -311,7 +376,7 @@ DEFAULT_PULLED: tuple[str, ...] = (
     "nomic-embed-text:latest",
 )
 
-_BY_KEY: dict[str, ModelSpec] = {f"{s.repo}:{s.tag}".lower(): s for s in CATALOG}
+_BY_KEY: dict[str, ModelSpec] = {f"{s.repo}:{s.tag}".lower(): s for s in LIBRARY}
 
 
 def resolve_catalog(name: ModelName) -> ModelSpec | None:

@@ -9,27 +9,37 @@ t.test('size uses decimal units', function()
   t.eq('?', format.size(nil))
 end)
 
-t.test('model lines show size, quantization, FIM, loaded state and roles', function()
+t.test('model lines: a table per section, with headings, columns and the recommendation', function()
   local lines = format.model_lines({
     models = {
-      { name = 'qwen2.5-coder:1.5b', size = 986e6, quantization = 'Q4_K_M', supportsFim = true, loaded = true, roles = { 'completion' } },
-      { name = 'llama3:8b', size = 4.7e9, quantization = 'Q4_0', supportsFim = false, loaded = false, roles = {} },
+      { name = 'qwen2.5-coder:1.5b', size = 986e6, parameterSize = '1.5B', quantization = 'Q4_K_M', supportsFim = true, loaded = true, roles = { 'completion' } },
+      { name = 'nomic-embed-text:latest', size = 274e6, quantization = 'F16', supportsFim = false, capabilities = { 'embedding' }, roles = {} },
     },
     catalog = {
       { name = 'qwen2.5-coder:1.5b', pulled = true, sizeBytes = 986e6 },
       { name = 'codellama:7b-code', pulled = false, sizeBytes = 3.8e9, quantization = 'Q4_0', supportsFim = true, fits = false },
+      { name = 'starcoder2:3b-q4_K_M', pulled = false, sizeBytes = 1.8e9, quantization = 'Q4_K_M', supportsFim = true, recommended = true },
     },
   })
-  t.truthy(lines[1]:find('qwen2.5-coder:1.5b', 1, true) and lines[1]:find('986.0 MB', 1, true), lines[1])
-  t.truthy(lines[1]:find('FIM, loaded, completion', 1, true), lines[1])
-  t.truthy(not lines[2]:find('FIM', 1, true), 'llama3 has no FIM: ' .. lines[2])
-  t.eq('Available to pull:', lines[4])
-  t.eq(5, #lines, 'pulled catalog entries are not repeated')
-  t.truthy(lines[5]:find('codellama:7b-code', 1, true) and lines[5]:find('may not fit', 1, true), lines[5])
+  local texts = vim.tbl_map(function(l)
+    return l[1]
+  end, lines)
+  t.eq({ 'Pulled', 'Title' }, lines[1])
+  t.truthy(texts[2]:match('^name%s+size%s+params%s+quant%s+fim%s+state$'), texts[2])
+  t.truthy(texts[3]:match('^qwen2%.5%-coder:1%.5b%s+986%.0 MB%s+1%.5B%s+Q4_K_M%s+yes%s+loaded, completion$'), texts[3])
+  t.eq('Special', lines[3][2], 'a model in use stands out')
+  t.truthy(texts[4]:find('embedding', 1, true), texts[4])
+  t.eq('', texts[5])
+  t.eq('Available to pull (* recommended for this machine)', texts[6])
+  t.eq(9, #lines, 'pulled catalog entries are not repeated')
+  t.truthy(texts[8]:find('may not fit in memory', 1, true), texts[8])
+  t.truthy(texts[9]:match('%*$') and lines[9][2] == 'Special', texts[9])
+  -- columns line up: every row has its size column ending at the same place
+  t.eq(texts[3]:find('986.0 MB', 1, true) + 7, texts[8]:find('3.8 GB', 1, true) + 5)
 end)
 
 t.test('an empty model list says how to pull one', function()
-  t.eq({ 'No models yet: :Ollama pull <model>' }, format.model_lines({ models = {}, catalog = {} }))
+  t.eq({ 'No models pulled yet: :Ollama pull <model>', 'WarningMsg' }, format.model_lines({ models = {}, catalog = {} })[1])
 end)
 
 t.test('status lines name endpoints, their health and the role models', function()
@@ -55,11 +65,24 @@ t.test('status lines name endpoints, their health and the role models', function
   }, lines)
 end)
 
-t.test('statusline shows model, state and speed, or the running task', function()
+t.test('statusline shows model, state and the last speed, or the running task', function()
   t.eq('', format.statusline(nil, nil))
   t.eq('ollama: a:1b [idle]', format.statusline({ state = 'idle', model = 'a:1b' }))
+  t.eq('ollama: a:1b [idle 42 tok/s]', format.statusline({ state = 'idle', model = 'a:1b', tokensPerSecond = 41.7 }))
   t.eq('ollama: a:1b [generating 42 tok/s]', format.statusline({ state = 'generating', model = 'a:1b', tokensPerSecond = 41.7 }))
-  t.eq('ollama: Pulling a:1b downloading 40%', format.statusline({ state = 'idle' }, { title = 'Pulling a:1b', message = 'downloading', percentage = 40 }))
+  t.eq('ollama: a:1b [error]', format.statusline({ state = 'error', model = 'a:1b', tokensPerSecond = 41.7 }))
+  t.eq('ollama: a:1b [off]', format.statusline({ state = 'idle', model = 'a:1b' }, nil, false))
+  t.eq('ollama: Pulling a:1b 40%', format.statusline({ state = 'idle' }, { title = 'Pulling a:1b', message = 'downloading', percentage = 40 }))
+end)
+
+t.test('the next word and the next line of a suggestion', function()
+  local inline = require('ollama_lsp.inline')
+  t.eq('return', inline.next_word('return a + b'))
+  t.eq(' a', inline.next_word(' a + b'))
+  t.eq(' +', inline.next_word(' + b'))
+  t.eq('\n    return', inline.next_word('\n    return x'))
+  t.eq('x = 1', inline.next_line('x = 1\ny = 2'))
+  t.eq('\ny = 2', inline.next_line('\ny = 2\nz'))
 end)
 
 t.finish()

@@ -60,6 +60,7 @@ async def reload(ls: OllamaLanguageServer, pushed: Any = None) -> None:
 
 def initialize(ls: OllamaLanguageServer, params: types.InitializeParams) -> None:
     ls.init_options = params.initialization_options
+    ls.status.editor = params.client_info.name if params.client_info else None
 
 
 @guarded_notification

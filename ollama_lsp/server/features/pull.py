@@ -63,7 +63,7 @@ async def tell_interrupted(ls: OllamaLanguageServer, store: ModelStore) -> None:
         share = f" at {int(download.fraction * 100)} %" if download.fraction is not None else ""
         ls.status.show(
             f"The download of {download.model} was interrupted{share}; "
-            f"run Pull Model ({download.model}) to resume it.",
+            f"pull it again with `ollama pull {download.model}` to resume it.",
             types.MessageType.Warning,
         )
 

@@ -76,7 +76,17 @@ async def test_a_creatable_level_is_quantized_from_f16_and_others_pulled(
     client: OllamaClient, fake_ollama_shared: FakeOllama
 ) -> None:
     fake_ollama_shared.set_pulled(["tinyllama:1.1b-chat-v1-fp16"])
-    created = await ensure_level(client, "tinyllama:1.1b-chat-v1-fp16", get_level("Q8_0"))
+    # 2.2 GB at 4 GB/s: a few progress lines of Ollama's own while quantizing.
+    fake_ollama_shared.configure(quantize_bytes_per_second=4e9, progress_interval=0.05)
+    progress: list[float] = []
+    created = await ensure_level(
+        client,
+        "tinyllama:1.1b-chat-v1-fp16",
+        get_level("Q8_0"),
+        on_progress=lambda message, fraction: progress.append(fraction),
+    )
+    assert any(0.0 < f < 1.0 and f != 0.5 for f in progress), progress
+    assert progress == sorted(progress) and progress[-1] == 1.0
     assert (created.tag, created.created, created.pulled) == (
         "tinyllama:1.1b-chat-v1-q8_0",
         True,

@@ -223,10 +223,16 @@ async def test_pull_streams_progress_until_success(
 
 async def test_create_with_quantize(client: OllamaClient, api: respx.MockRouter) -> None:
     route = api.post("/api/create").respond(
-        content=ndjson({"status": "quantizing F16 model to Q4_K_M"}, {"status": "success"})
+        content=ndjson(
+            {"status": "quantizing F16 model to Q4_K_M", "total": 80, "completed": 20},
+            {"status": "success"},
+        )
     )
     events = [e async for e in client.create("m-q4", from_="m-f16", quantize="q4_K_M")]
-    assert events == [ProgressStatus("quantizing F16 model to Q4_K_M"), ProgressStatus("success")]
+    assert events == [
+        ProgressStatus("quantizing F16 model to Q4_K_M", total=80, completed=20),
+        ProgressStatus("success"),
+    ]
     assert sent(route) == {"model": "m-q4", "from": "m-f16", "quantize": "q4_K_M", "stream": True}
 
 

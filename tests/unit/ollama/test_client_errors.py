@@ -40,7 +40,7 @@ async def test_unknown_model_is_model_not_found(
         await client.generate("x", "hi")
     error = caught.value
     assert error.model == "x" and error.status == 404 and error.endpoint == HOST
-    assert error.message == (f"model 'x' is not pulled on {HOST}: run Pull Model (ollama pull x)")
+    assert error.message == (f"model 'x' is not pulled on {HOST}: pull it with `ollama pull x`")
 
 
 async def test_show_unknown_model(client: OllamaClient, api: respx.MockRouter) -> None:

@@ -51,13 +51,33 @@ def test_a_failure_is_shown_once_per_kind_until_a_success(
     assert status.last_errors["ModelNotFound"] == "model 'x' is not pulled"
 
 
-async def test_a_short_generation_is_not_announced(
+async def test_a_short_generation_is_not_announced_but_its_speed_is_news(
     server: OllamaLanguageServer, wire: Wire
 ) -> None:
-    server.status.generation_started("m")
-    server.status.generation_finished("m", 50.0)
+    server.status.set("idle", model="m")
+    for speed in (50.0, 52.0, 40.0):  # 52 is within 10 % of 50: not worth a notification
+        server.status.generation_started("m")
+        server.status.generation_finished("m", speed)
     await asyncio.sleep(GENERATING_AFTER + 0.05)
-    assert wire.of("ollama/status") == []
+    assert wire.of("ollama/status") == [
+        {"state": "idle", "model": "m"},
+        {"state": "idle", "model": "m", "tokensPerSecond": 50.0},
+        {"state": "idle", "model": "m", "tokensPerSecond": 40.0},
+    ]
+
+
+async def test_idle_keeps_the_last_speed_after_a_load_or_an_error(
+    server: OllamaLanguageServer, wire: Wire
+) -> None:
+    server.status.set("idle", model="m")
+    server.status.generation_started("m")
+    server.status.generation_finished("m", 30.0)
+    server.status.failed("OllamaUnreachable", "Ollama is not running", model="m")
+    server.status.succeeded()
+    server.status.set("loading", model="m")
+    server.status.set("idle", model="m")
+    idles = [s for s in wire.of("ollama/status") if s["state"] == "idle"]
+    assert [s.get("tokensPerSecond") for s in idles] == [None, 30.0, 30.0, 30.0]
 
 
 async def test_a_long_generation_is_announced_then_reports_its_speed(

@@ -1,88 +1,122 @@
---- The :Ollama user command and its subcommands.
+--- The :Ollama user command, its subcommands and their command-line completion.
 local chat = require('ollama_lsp.chat')
 local client = require('ollama_lsp.client')
 local format = require('ollama_lsp.format')
+local inline = require('ollama_lsp.inline')
+local status = require('ollama_lsp.status')
+local view = require('ollama_lsp.view')
 
 local M = {}
 
---- Model names seen in the last listModels answer, for command-line completion.
----@type string[]
-M.known_models = {}
+--- The last `ollama.listModels` answer: loaded when the server attaches, refreshed after every
+--- command that changes the models, so completion is never empty or stale.
+---@type table
+M.models = { models = {}, catalog = {} }
 
-local function info(lines)
-  vim.notify(table.concat(lines, '\n'), vim.log.levels.INFO, { title = 'ollama' })
+--- Quantization levels offered for `:Ollama quant` (the library's usual ones).
+M.levels = { 'q4_K_M', 'q4_K_S', 'q5_K_M', 'q6_K', 'q8_0', 'q4_0', 'fp16' }
+
+--- Reload the model list; `then_` runs with it.
+---@param then_ fun(result: table)|nil
+function M.refresh(then_)
+  client.execute('ollama.listModels', nil, function(result)
+    M.models = result
+    if then_ then
+      then_(result)
+    end
+  end)
 end
 
-local function remember(result)
-  local names = {}
-  for _, m in ipairs(result.models or {}) do
-    table.insert(names, m.name)
-  end
-  for _, c in ipairs(result.catalog or {}) do
+--- Pulled models that can do `role` (embedding models cannot complete or chat).
+---@param role string|nil
+---@return table[]
+local function usable(role)
+  return vim.tbl_filter(function(m)
+    local caps = m.capabilities or {}
+    return role == nil or #caps == 0 or vim.tbl_contains(caps, 'completion')
+  end, M.models.models or {})
+end
+
+---@return string[]
+local function names(models)
+  return vim.tbl_map(function(m)
+    return m.name
+  end, models)
+end
+
+--- Catalog tags not pulled yet.
+---@return string[]
+local function pullable()
+  local out = {}
+  for _, c in ipairs(M.models.catalog or {}) do
     if not c.pulled then
-      table.insert(names, c.name)
+      table.insert(out, c.name)
     end
   end
-  M.known_models = names
+  return out
 end
 
---- Call `fn(model)` with the given model, or with one the user picks from the list.
+--- Models being pulled now (from the running progress titles).
+---@return string[]
+function M.pulling()
+  local out = {}
+  for _, task in pairs(status.progress) do
+    local model = (task.title or ''):match('^Pulling (%S+)')
+    if model then
+      table.insert(out, model)
+    end
+  end
+  table.sort(out)
+  return out
+end
+
+--- Call `fn(model)` with `model`, or with one the user picks from `candidates()`.
 ---@param model string|nil
 ---@param prompt string
+---@param candidates fun(): string[]
 ---@param fn fun(model: string)
----@param include_catalog boolean|nil offer models that are not pulled yet
-local function with_model(model, prompt, fn, include_catalog)
+local function with_model(model, prompt, candidates, fn)
   if model and model ~= '' then
     return fn(model)
   end
-  client.execute('ollama.listModels', nil, function(result)
-    remember(result)
-    local items = {}
-    for _, m in ipairs(result.models or {}) do
-      table.insert(items, { name = m.name, label = ('%s (%s%s)'):format(m.name, format.size(m.size), m.loaded and ', loaded' or '') })
+  local items = candidates()
+  if #items == 0 then
+    return vim.notify('ollama: nothing to choose from for: ' .. prompt, vim.log.levels.INFO)
+  end
+  vim.ui.select(items, { prompt = prompt }, function(choice)
+    if choice then
+      fn(choice)
     end
-    if include_catalog then
-      for _, c in ipairs(result.catalog or {}) do
-        if not c.pulled then
-          table.insert(items, { name = c.name, label = ('%s (%s, not pulled)'):format(c.name, format.size(c.sizeBytes)) })
-        end
-      end
-    end
-    vim.ui.select(items, {
-      prompt = prompt,
-      format_item = function(item)
-        return item.label
-      end,
-    }, function(choice)
-      if choice then
-        fn(choice.name)
-      end
-    end)
   end)
 end
 
 ---@type table<string, fun(args: string[], cmd: table)>
 M.subcommands = {
   models = function()
-    client.execute('ollama.listModels', nil, function(result)
-      remember(result)
-      info(format.model_lines(result))
+    M.refresh(function(result)
+      view.open('Ollama models', format.model_lines(result))
     end)
   end,
 
   pull = function(args)
-    with_model(args[1], 'Pull which model?', function(model)
-      -- The progress notice and the server's own message say how the pull ended.
-      client.execute('ollama.pullModel', { model = model }, function() end)
-    end, true)
+    with_model(args[1], 'Pull which model?', pullable, function(model)
+      -- The command line shows the progress; the server's message says how it ended.
+      client.execute('ollama.pullModel', { model = model }, function()
+        M.refresh()
+      end, function()
+        M.refresh()
+      end)
+    end)
   end,
 
   cancel = function(args)
-    with_model(args[1], 'Cancel the pull of which model?', function(model)
+    with_model(args[1], 'Cancel the pull of which model?', M.pulling, function(model)
       client.execute('ollama.cancelPull', { model = model }, function(result)
-        info({ result.cancelled and ('Cancelled the pull of ' .. model) or ('No pull of ' .. model .. ' is running') })
+        if not result.cancelled then
+          vim.notify(('ollama: no pull of %s is running'):format(model), vim.log.levels.INFO)
+        end
       end)
-    end, true)
+    end)
   end,
 
   switch = function(args)
@@ -90,18 +124,25 @@ M.subcommands = {
     if role ~= 'completion' and role ~= 'chat' then
       return vim.notify('ollama: the role is "completion" or "chat"', vim.log.levels.ERROR)
     end
-    with_model(args[1], ('Model for %s:'):format(role), function(model)
-      client.execute('ollama.switchModel', { model = model, role = role }, function(result)
-        info({ ('%s model: %s (loaded in %d ms)'):format(result.role or role, result.model or model, result.loadMs or 0) })
+    local function candidates()
+      return names(usable(role))
+    end
+    with_model(args[1], ('Model for %s:'):format(role), candidates, function(model)
+      -- The server's message says the model is loaded (or why not).
+      client.execute('ollama.switchModel', { model = model, role = role }, function()
+        M.refresh()
       end)
     end)
   end,
 
   rm = function(args, cmd)
-    with_model(args[1], 'Delete which model?', function(model)
+    local function candidates()
+      return names(M.models.models or {})
+    end
+    with_model(args[1], 'Delete which model?', candidates, function(model)
       local function delete()
-        client.execute('ollama.deleteModel', { model = model, confirm = true }, function(result)
-          info({ result.deleted and ('Deleted ' .. model) or (model .. ' was not deleted') })
+        client.execute('ollama.deleteModel', { model = model, confirm = true }, function()
+          M.refresh()
         end)
       end
       if cmd.bang then
@@ -118,10 +159,10 @@ M.subcommands = {
   quant = function(args)
     local model, level, role = args[1], args[2], args[3]
     if not model or not level then
-      return vim.notify('usage: :Ollama quant <model> <level> [completion|chat]  (level e.g. q4_K_M, q8_0)', vim.log.levels.ERROR)
+      return vim.notify('ollama: usage: :Ollama quant {model} {level} [completion|chat]  (level e.g. q4_K_M, q8_0)', vim.log.levels.ERROR)
     end
-    client.execute('ollama.setQuantization', { model = model, level = level, role = role }, function(result)
-      info({ ('%s at %s%s%s'):format(result.model or model, result.level or level, result.created and ', created' or '', result.pulled and ', pulled' or '') })
+    client.execute('ollama.setQuantization', { model = model, level = level, role = role }, function()
+      M.refresh()
     end)
   end,
 
@@ -139,19 +180,24 @@ M.subcommands = {
       selection = { uri = vim.uri_from_bufnr(0), range = range }
     end
     if message == '' then
-      vim.ui.input({ prompt = 'Ask ollama: ' }, function(input)
-        if input and input ~= '' then
-          chat.send(input, selection)
-        end
-      end)
+      chat.open({ selection = selection })
     else
       chat.send(message, selection)
     end
   end,
 
+  toggle = function()
+    local on = inline.toggle()
+    status.redraw()
+    vim.notify(('ollama: suggestions %s'):format(on and 'on' or 'off'), vim.log.levels.INFO)
+  end,
+
   status = function()
     client.execute('ollama.status', nil, function(result)
-      info(format.status_lines(result))
+      local lines = vim.tbl_map(function(line)
+        return { line }
+      end, format.status_lines(result, status.current))
+      view.open('Ollama status', lines)
     end)
   end,
 }
@@ -161,18 +207,27 @@ M.subcommands = {
 ---@param cmdline string
 ---@return string[]
 function M.complete(arglead, cmdline)
-  local words = vim.split(vim.trim(cmdline), '%s+')
+  local words = vim.split(vim.trim(cmdline:gsub('^%S*Ollama!?', 'Ollama')), '%s+')
   local nargs = #words - (arglead == '' and 0 or 1)
-  local candidates
+  local sub = words[2]
+  local candidates = {}
   if nargs <= 1 then
     candidates = vim.tbl_keys(M.subcommands)
     table.sort(candidates)
-  elseif nargs == 2 and words[2] ~= 'chat' then
-    candidates = M.known_models
-  elseif (words[2] == 'switch' and nargs == 3) or (words[2] == 'quant' and nargs == 4) then
+  elseif nargs == 2 then
+    if sub == 'pull' then
+      candidates = pullable()
+    elseif sub == 'switch' then
+      candidates = names(usable('completion'))
+    elseif sub == 'rm' or sub == 'quant' then
+      candidates = names(M.models.models or {})
+    elseif sub == 'cancel' then
+      candidates = M.pulling()
+    end
+  elseif sub == 'switch' and nargs == 3 or sub == 'quant' and nargs == 4 then
     candidates = { 'completion', 'chat' }
-  else
-    candidates = {}
+  elseif sub == 'quant' and nargs == 3 then
+    candidates = M.levels
   end
   return vim.tbl_filter(function(c)
     return vim.startswith(c, arglead)
@@ -185,9 +240,9 @@ function M.run(cmd)
   local sub = cmd.fargs[1]
   local fn = sub and M.subcommands[sub]
   if not fn then
-    local names = vim.tbl_keys(M.subcommands)
-    table.sort(names)
-    return vim.notify('usage: :Ollama ' .. table.concat(names, ' | '), vim.log.levels.ERROR)
+    local all = vim.tbl_keys(M.subcommands)
+    table.sort(all)
+    return vim.notify('ollama: usage: :Ollama ' .. table.concat(all, ' | '), vim.log.levels.ERROR)
   end
   fn(vim.list_slice(cmd.fargs, 2), cmd)
 end
@@ -198,7 +253,7 @@ function M.create()
     bang = true,
     range = true,
     complete = M.complete,
-    desc = 'ollama-lsp: models | pull | cancel | switch | rm | quant | chat | status',
+    desc = 'ollama-lsp: models | pull | cancel | switch | rm | quant | chat | toggle | status',
   })
 end
 

@@ -2,9 +2,12 @@
 local M = {}
 
 ---@class ollama_lsp.Keymaps
----@field accept string|false Insert-mode key that accepts the inline suggestion (falls back to the key itself).
+---@field accept string|false Insert-mode key that accepts the suggestion (after jumping an active snippet; else the key's own mapping).
+---@field accept_word string|false Accept the next word of the suggestion.
+---@field accept_line string|false Accept the rest of the suggestion's current line.
 ---@field next string|false Show the next suggestion.
 ---@field prev string|false Show the previous suggestion.
+---@field trigger string|false Ask for a suggestion now (up to three choices to cycle).
 
 ---@class ollama_lsp.Options
 ---@field cmd string[]|fun(dispatchers: table): table Command that starts the server (stdio), or an in-process RPC client.
@@ -12,8 +15,9 @@ local M = {}
 ---@field root_markers string[] Files that mark a project root.
 ---@field settings table The `ollama` settings section (see docs/configuration.md).
 ---@field inline boolean Use LSP inline completion (Neovim 0.12+); false uses the completion menu.
+---@field suggest_filetypes table<string, boolean> Suggestions per file type; `['*']` is the rest.
 ---@field keymaps ollama_lsp.Keymaps
----@field notify_progress boolean vim.notify when a pull or load starts and ends.
+---@field notify_progress boolean Announce each pull or load as it starts (the statusline shows it anyway).
 ---@field chat { open: string } Command that opens the chat window (e.g. "vsplit", "split", "tabnew").
 
 ---@type ollama_lsp.Options
@@ -23,9 +27,25 @@ M.defaults = {
   root_markers = { '.git' },
   settings = {},
   inline = true,
-  keymaps = { accept = '<Tab>', next = '<M-]>', prev = '<M-[>' },
-  notify_progress = true,
-  chat = { open = 'vsplit' },
+  -- Prose and scratch buffers get no suggestions unless turned on here (as copilot.lua does).
+  suggest_filetypes = {
+    ['*'] = true,
+    text = false,
+    markdown = false,
+    gitcommit = false,
+    gitrebase = false,
+    help = false,
+  },
+  keymaps = {
+    accept = '<Tab>',
+    accept_word = '<M-Right>',
+    accept_line = '<M-C-Right>',
+    next = '<M-]>',
+    prev = '<M-[>',
+    trigger = '<M-\\>',
+  },
+  notify_progress = false,
+  chat = { open = 'rightbelow vsplit' },
 }
 
 ---@type ollama_lsp.Options
@@ -45,6 +65,7 @@ function M.resolve(opts)
   end
   vim.validate('cmd', merged.cmd, { 'table', 'function' })
   vim.validate('settings', merged.settings, 'table')
+  vim.validate('suggest_filetypes', merged.suggest_filetypes, 'table')
   M.options = merged
   return merged
 end

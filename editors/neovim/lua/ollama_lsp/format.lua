@@ -17,54 +17,51 @@ function M.size(bytes)
   return i == 1 and ('%d B'):format(bytes) or ('%.1f %s'):format(bytes, units[i])
 end
 
---- One line per pulled model, then the catalog of models that can be pulled.
+local ROW = '%-38s %9s %7s  %-7s %-4s %s'
+
+--- The `ollama.listModels` result as a table: pulled models, then the catalog to pull, each
+--- under a heading; lines are {text, highlight group}.
 ---@param result table `ollama.listModels` result
----@return string[]
+---@return ollama_lsp.ViewLine[]
 function M.model_lines(result)
   local lines = {}
-  for _, m in ipairs(result.models or {}) do
-    local flags = {}
-    if m.supportsFim then
-      table.insert(flags, 'FIM')
+  local function heading(text)
+    if #lines > 0 then
+      table.insert(lines, { '' })
     end
+    table.insert(lines, { text, 'Title' })
+    table.insert(lines, { ROW:format('name', 'size', 'params', 'quant', 'fim', 'state'), 'Comment' })
+  end
+  local models = result.models or {}
+  if #models == 0 then
+    table.insert(lines, { 'No models pulled yet: :Ollama pull <model>', 'WarningMsg' })
+  else
+    heading('Pulled')
+  end
+  for _, m in ipairs(models) do
+    local flags = {}
     if m.loaded then
       table.insert(flags, 'loaded')
     end
     for _, role in ipairs(m.roles or {}) do
       table.insert(flags, role)
     end
-    table.insert(
-      lines,
-      ('%-36s %9s  %-8s %s'):format(
-        m.name,
-        M.size(m.size),
-        m.quantization or '',
-        table.concat(flags, ', ')
-      )
-    )
-  end
-  local available = {}
-  for _, c in ipairs(result.catalog or {}) do
-    if not c.pulled then
-      table.insert(
-        available,
-        ('%-36s %9s  %-8s %s%s'):format(
-          c.name,
-          M.size(c.sizeBytes),
-          c.quantization or '',
-          c.supportsFim and 'FIM' or '',
-          c.fits == false and ' (may not fit in memory)' or ''
-        )
-      )
+    if vim.tbl_contains(m.capabilities or {}, 'embedding') then
+      table.insert(flags, 'embedding')
     end
+    local row = ROW:format(m.name, M.size(m.size), m.parameterSize or '', m.quantization or '', m.supportsFim and 'yes' or '', table.concat(flags, ', '))
+    table.insert(lines, { row, #(m.roles or {}) > 0 and 'Special' or nil })
   end
+  local available = vim.tbl_filter(function(c)
+    return not c.pulled
+  end, result.catalog or {})
   if #available > 0 then
-    table.insert(lines, '')
-    table.insert(lines, 'Available to pull:')
-    vim.list_extend(lines, available)
+    heading('Available to pull (* recommended for this machine)')
   end
-  if #lines == 0 then
-    lines = { 'No models yet: :Ollama pull <model>' }
+  for _, c in ipairs(available) do
+    local note = c.recommended and '*' or (c.fits == false and 'may not fit in memory' or '')
+    local row = ROW:format(c.name, M.size(c.sizeBytes), (c.parameterSize or ''):upper(), c.quantization or '', c.supportsFim and 'yes' or '', note)
+    table.insert(lines, { row, c.recommended and 'Special' or (c.fits == false and 'Comment' or nil) })
   end
   return lines
 end
@@ -91,9 +88,13 @@ end
 
 --- The `ollama.status` result as readable lines.
 ---@param s table
+---@param current table|nil the last `ollama/status` (for the speed)
 ---@return string[]
-function M.status_lines(s)
+function M.status_lines(s, current)
   local lines = { ('State: %s'):format(s.state or '?') }
+  if current and type(current.tokensPerSecond) == 'number' then
+    table.insert(lines, ('Last speed: %.0f tokens/s'):format(current.tokensPerSecond))
+  end
   local roles = s.roles or {}
   table.insert(lines, ('Completion model: %s'):format(roles.completion or '-'))
   table.insert(lines, ('Chat model: %s'):format(roles.chat or '-'))
@@ -109,12 +110,12 @@ end
 --- The statusline text from the last `ollama/status` and any running progress.
 ---@param status table|nil last `ollama/status` params
 ---@param progress table|nil {title, message, percentage} of the newest running task
+---@param enabled boolean|nil false when suggestions are toggled off
 ---@return string
-function M.statusline(status, progress)
+function M.statusline(status, progress, enabled)
   if progress then
     local pct = progress.percentage and (' %d%%'):format(progress.percentage) or ''
-    local msg = progress.message and progress.message ~= '' and (' ' .. progress.message) or ''
-    return ('ollama: %s%s%s'):format(progress.title or 'working', msg, pct)
+    return ('ollama: %s%s'):format(progress.title or 'working', pct)
   end
   if not status then
     return ''
@@ -123,8 +124,8 @@ function M.statusline(status, progress)
   if status.model and status.model ~= '' then
     table.insert(parts, status.model)
   end
-  local state = status.state or '?'
-  if state == 'generating' and type(status.tokensPerSecond) == 'number' then
+  local state = enabled == false and 'off' or status.state or '?'
+  if type(status.tokensPerSecond) == 'number' and (state == 'idle' or state == 'generating') then
     state = ('%s %.0f tok/s'):format(state, status.tokensPerSecond)
   end
   table.insert(parts, '[' .. state .. ']')

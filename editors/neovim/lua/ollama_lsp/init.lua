@@ -3,6 +3,7 @@ local chat = require('ollama_lsp.chat')
 local client = require('ollama_lsp.client')
 local commands = require('ollama_lsp.commands')
 local config = require('ollama_lsp.config')
+local inline = require('ollama_lsp.inline')
 local progress = require('ollama_lsp.progress')
 local status = require('ollama_lsp.status')
 
@@ -11,49 +12,32 @@ local M = {}
 --- Whether this Neovim has LSP inline completion (0.12+).
 ---@return boolean
 function M.has_inline_completion()
-  return vim.lsp.inline_completion ~= nil
+  return inline.available()
 end
 
---- Buffer-local keys for inline suggestions; the accept key falls back to itself.
----@param bufnr integer
----@param keymaps ollama_lsp.Keymaps
-local function map_inline_keys(bufnr, keymaps)
-  if keymaps.accept then
-    vim.keymap.set('i', keymaps.accept, function()
-      if not vim.lsp.inline_completion.get({ bufnr = bufnr }) then
-        return keymaps.accept
-      end
-    end, { buffer = bufnr, expr = true, replace_keycodes = true, desc = 'ollama: accept the suggestion' })
-  end
-  if keymaps.next then
-    vim.keymap.set('i', keymaps.next, function()
-      vim.lsp.inline_completion.select({ bufnr = bufnr, count = 1 })
-    end, { buffer = bufnr, desc = 'ollama: next suggestion' })
-  end
-  if keymaps.prev then
-    vim.keymap.set('i', keymaps.prev, function()
-      vim.lsp.inline_completion.select({ bufnr = bufnr, count = -1 })
-    end, { buffer = bufnr, desc = 'ollama: previous suggestion' })
+--- Clients whose model list was loaded (once each, for command-line completion).
+---@type table<integer, true>
+local listed = {}
+
+--- `ollama/status`: the statusline, and the model list once the server first reaches Ollama
+--- (asking earlier would only repeat the server's "Ollama is not running").
+local function on_status(err, params, ctx)
+  status.on_status(err, params, ctx)
+  if (params.state == 'idle' or params.state == 'generating') and not listed[ctx.client_id] then
+    listed[ctx.client_id] = true
+    commands.refresh()
   end
 end
 
 ---@param lsp_client vim.lsp.Client
 ---@param bufnr integer
 local function on_attach(lsp_client, bufnr)
-  local opts = config.options
-  if opts.inline and M.has_inline_completion() then
-    vim.lsp.inline_completion.enable(true, { bufnr = bufnr })
-    map_inline_keys(bufnr, opts.keymaps)
+  if config.options.inline and inline.available() then
+    inline.attach(bufnr)
   elseif vim.lsp.completion and vim.lsp.completion.enable then
     -- Older Neovim (or inline = false): the same suggestion as a completion-menu item.
     vim.lsp.completion.enable(true, lsp_client.id, bufnr, { autotrigger = true })
   end
-end
-
---- Remember that the server explained itself, so `ollama/status` does not repeat it.
-local function show_message(err, params, ctx)
-  status.server_spoke = true
-  return vim.lsp.handlers['window/showMessage'](err, params, ctx)
 end
 
 --- The `vim.lsp.config` table for the server.
@@ -67,12 +51,13 @@ function M.lsp_config(opts)
     settings = { ollama = opts.settings },
     init_options = { ollama = opts.settings },
     handlers = {
-      ['ollama/status'] = status.on_status,
+      ['ollama/status'] = on_status,
       ['ollama/chatDelta'] = chat.on_delta,
-      ['window/showMessage'] = show_message,
+      ['window/showMessage'] = client.show_message,
     },
     on_attach = on_attach,
-    on_exit = function()
+    on_exit = function(_, _, client_id)
+      listed[client_id] = nil
       vim.schedule(status.reset)
     end,
   }
@@ -88,11 +73,12 @@ function M.setup(opts)
   local resolved = config.resolve(opts)
   vim.lsp.config(client.name, M.lsp_config(resolved))
   vim.lsp.enable(client.name)
+  inline.setup()
   progress.setup(client.name)
   commands.create()
 end
 
---- Statusline component: "ollama: <model> [<state>]", or the running pull/load.
+--- Statusline component: "ollama: <model> [<state> <speed>]", or the running pull/load.
 ---@return string
 function M.statusline()
   return status.statusline()

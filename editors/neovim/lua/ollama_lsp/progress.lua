@@ -1,4 +1,7 @@
---- Pull and load progress: follows LspProgress for the ollama-lsp client only.
+--- Pull and load progress: follows LspProgress for the ollama-lsp client only. The statusline
+--- shows the running task and its percentage; the server's own message says how it ended, so
+--- an action gives one message. `notify_progress = true` also announces each start.
+local config = require('ollama_lsp.config')
 local status = require('ollama_lsp.status')
 
 local M = {}
@@ -15,17 +18,10 @@ function M.setup(client_name)
       if not client or client.name ~= client_name then
         return
       end
-      local params = ev.data.params
-      local value = params.value
-      local kind = status.on_progress(params.token, value)
-      if not require('ollama_lsp.config').options.notify_progress then
-        return
-      end
-      if kind == 'begin' then
+      local value = ev.data.params.value
+      local kind = status.on_progress(ev.data.params.token, value)
+      if kind == 'begin' and config.options.notify_progress then
         vim.notify(('ollama: %s…'):format(value.title), vim.log.levels.INFO, { title = 'ollama' })
-      elseif kind == 'end' then
-        local text = value.message and value.message ~= '' and value.message or 'done'
-        vim.notify(('ollama: %s: %s'):format(value.title or 'task', text), vim.log.levels.INFO, { title = 'ollama' })
       end
     end,
   })

@@ -19,9 +19,10 @@ M.server_spoke = false
 --- How long an error status waits for the server's own message before giving its notice.
 M.notice_delay_ms = 300
 
+--- Every window's statusline shows the plugin's text: redraw them all, not only the current.
 local function redraw()
   vim.schedule(function()
-    vim.cmd('redrawstatus')
+    vim.cmd('redrawstatus!')
   end)
 end
 
@@ -95,8 +96,11 @@ end
 --- Statusline component: model and state, or the running pull/load with its percentage.
 ---@return string
 function M.statusline()
-  return format.statusline(M.current, M.running())
+  return format.statusline(M.current, M.running(), require('ollama_lsp.inline').enabled)
 end
+
+--- Redraw every statusline (after `:Ollama toggle`).
+M.redraw = redraw
 
 --- Forget everything (the server stopped).
 function M.reset()
