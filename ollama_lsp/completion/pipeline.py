@@ -305,6 +305,7 @@ class CompletionPipeline:
         self._tickets.pop(uri, None)
         self.cache.forget(uri)
         self.edits.forget(uri)
+        self.similarity.forget(uri)
 
     def cancel_all(self) -> None:
         for gen in list(self._generations.values()):
