@@ -63,6 +63,10 @@ class ServerSession:
         def on_log(params: types.LogMessageParams) -> None:
             pass
 
+        @self.client.feature("ollama/chatDelta")  # type: ignore[untyped-decorator]
+        def on_chat_delta(params: Any) -> None:
+            pass
+
         @self.client.feature(types.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]
         def on_message(params: types.ShowMessageParams) -> None:
             self.messages.append(params.message)
