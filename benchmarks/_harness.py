@@ -145,6 +145,13 @@ class ServerSession:
             )
         )
 
+    def cursor(self, uri: str, line: int, character: int) -> None:
+        """Where the cursor rests, as the project's editors report it (``ollama/didMoveCursor``)."""
+        self.client.protocol.notify(
+            "ollama/didMoveCursor",
+            {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}},
+        )
+
     async def inline(
         self, uri: str, line: int, character: int, *, invoked: bool = True
     ) -> str | None:

@@ -24,6 +24,7 @@ import httpx
 import psutil
 
 from benchmarks._harness import Row, ServerSession, percentile, print_table, summary
+from benchmarks.real_model import real_model_rows
 from ollama_lsp.context import ContextBuilder, Document
 from tests.fake_ollama import FakeOllama
 
@@ -239,6 +240,7 @@ async def main(args: argparse.Namespace) -> None:
         rss, loaded_first, loaded_p50 = await rss_with_documents(fake)
     cold, warm = context_build_times()
     real = await real_model_first_suggestion() if args.real_model else None
+    cpu = await real_model_rows() if args.real_model else None
 
     s50, s99, _ = summary(through)
     d50, d99, _ = summary(direct)
@@ -287,6 +289,7 @@ async def main(args: argparse.Namespace) -> None:
     if real is not None:
         rows.append(Row("real model (gemma3 270M): start to first suggestion", f"{real[0]:.2f} s"))
         rows.append(Row("real model: first request alone", f"{real[1] * 1000:.0f} ms"))
+    rows.extend(cpu or ())
     print_table(f"Inline completion, {args.requests} paired requests", rows)
 
 
