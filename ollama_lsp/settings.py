@@ -138,6 +138,9 @@ class CompletionSettings:
     exclude: tuple[str, ...] = ()
     cache_size: int = attrs.field(default=256, validator=[_positive, _at_most(100_000)])
     context_files: int = attrs.field(default=5, validator=[_non_negative, _at_most(50)])
+    latency_budget_ms: int = attrs.field(default=1000, validator=[_at_least(100), _at_most(60_000)])
+    """When a suggestion should be shown: a prompt with nothing in the model's cache is cut to
+    what the model evaluates in this time (its speeds are learned from Ollama's counters)."""
 
 
 @attrs.frozen
@@ -180,6 +183,8 @@ class TimeoutSettings:
     connect: float = attrs.field(default=5.0, validator=[_positive, _at_most(600)])
     read: float = attrs.field(default=120.0, validator=[_positive, _at_most(3600)])
     first_token: float = attrs.field(default=60.0, validator=[_positive, _at_most(3600)])
+    completion_stall: float = attrs.field(default=5.0, validator=[_positive, _at_most(600)])
+    """A completion whose answer has begun and then sends nothing this long is closed."""
 
 
 @attrs.frozen

@@ -146,6 +146,16 @@ class Fleet:
         for provider in self._ollama():
             provider.keep_alive = value
 
+    @property
+    def stall_timeout(self) -> float | None:
+        """A completion stream that has begun and then sends nothing this long is closed."""
+        return next((p.stall_timeout for p in self._ollama()), None)
+
+    @stall_timeout.setter
+    def stall_timeout(self, value: float | None) -> None:
+        for provider in self._ollama():
+            provider.stall_timeout = value
+
     def forget_capabilities(self) -> None:
         """Drop cached capabilities (after a model was pulled, created or deleted)."""
         for provider in self._ollama():

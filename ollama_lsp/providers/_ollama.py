@@ -93,6 +93,8 @@ class OllamaProvider:
         self.cache = cache if cache is not None else AiResponseCache()
         #: Sent with every completion: how long Ollama keeps the model loaded afterwards.
         self.keep_alive = keep_alive
+        #: A completion stream that has begun and then sends nothing this long (s) is closed.
+        self.stall_timeout: float | None = None
         self._capabilities: TTLCache[tuple[str, str], AiCapabilities] = TTLCache(
             maxsize=_CAPABILITIES_MAX, ttl=_CAPABILITIES_TTL
         )
@@ -145,6 +147,7 @@ class OllamaProvider:
             raw=prompt.raw,
             options=request_options,
             keep_alive=self.keep_alive,
+            stall_timeout=self.stall_timeout,
         )
         async with aclosing(stream):
             async for chunk in stream:

@@ -135,6 +135,7 @@ class Backend:
                 ", ".join(f"{m.url} ({m.api})" for m in self._fleet.members),
             )
         self.fleet.keep_alive = new.keep_alive
+        self.fleet.stall_timeout = new.timeouts.completion_stall
         self._configure()
 
         def model_of(settings: Settings) -> tuple[object, ...]:
