@@ -33,6 +33,7 @@ from ollama_lsp.completion.cache import Anchor, SuggestionCache
 from ollama_lsp.completion.debounce import AdaptiveDebounce
 from ollama_lsp.completion.postprocess import Shape, make_stop_predicate, postprocess, shape_for
 from ollama_lsp.completion.shape import num_predict
+from ollama_lsp.completion.slots import GenerationSlots, Priority
 from ollama_lsp.context import (
     ContextBuilder,
     Document,
@@ -227,6 +228,7 @@ class CompletionPipeline:
         self.edits = EditTracker()
         self.similarity = SimilarityIndex()
         self.stats = PipelineStats()
+        self.slots = GenerationSlots()
         self._generations: dict[str, _Generation] = {}
         self._tickets: dict[str, int] = {}
         self._builders: dict[int, ContextBuilder] = {}
@@ -439,9 +441,14 @@ class CompletionPipeline:
                 return stop_early(text)
 
             options = self._options(shape)
-            result: CompletionResult = await provider.complete_code(
-                prompt, model=model, options=options, should_stop=should_stop, affinity=gen.uri
-            )
+            async with self.slots.turn((provider, model), Priority.USER):
+                result: CompletionResult = await provider.complete_code(
+                    prompt,
+                    model=model,
+                    options=options,
+                    should_stop=should_stop,
+                    affinity=gen.uri,
+                )
             for observer in self.observers:
                 observer.succeeded()
             stats = result.stats
