@@ -134,6 +134,15 @@ def test_num_predict_ends_with_length(fake_ollama_shared: FakeOllama) -> None:
     )
 
 
+def test_num_predict_zero_is_no_limit_as_in_ollamas_runner(fake_ollama_shared: FakeOllama) -> None:
+    # Ollama's runner stops at num_predict only when it is positive: 0 does not mean "prefill".
+    fake_ollama_shared.reply("one two three")
+
+    result = _generate(fake_ollama_shared, prompt="x", options={"num_predict": 0})
+
+    assert (result["response"], result["done_reason"]) == ("one two three", "stop")
+
+
 def test_a_reply_that_exhausts_the_budget_ends_as_one_cut_by_num_predict(
     fake_ollama_shared: FakeOllama,
 ) -> None:

@@ -236,7 +236,7 @@ class _ScriptedGeneration:
         self.stats.done_reason = "stop"
         try:
             for index, token in enumerate(tokenize(self.text)):
-                if 0 <= limit <= index:
+                if 0 < limit <= index:  # Ollama: num_predict 0 (or below) is no limit
                     self.stats.done_reason = "length"
                     break
                 if index and self.rate > 0:
@@ -256,7 +256,7 @@ class _ScriptedGeneration:
                 tail = stops.flush()
                 if tail:
                     yield tail
-                if self.exhausts_budget and limit >= 0:
+                if self.exhausts_budget and limit > 0:
                     self.stats.done_reason = "length"
                     self.stats.eval_count = max(self.stats.eval_count, limit)
         finally:
