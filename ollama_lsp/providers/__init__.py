@@ -9,7 +9,7 @@ from ollama_lsp.providers._cache import AiResponseCache
 from ollama_lsp.providers._fleet import EndpointReport, Fleet, Member, ModelClient
 from ollama_lsp.providers._ollama import OllamaProvider, capabilities_of
 from ollama_lsp.providers._openai import OpenAIProvider
-from ollama_lsp.providers._protocol import AiProvider, ShouldStop
+from ollama_lsp.providers._protocol import AiProvider, PromptWarming, ShouldStop
 from ollama_lsp.providers._routing import EndpointState, Router
 from ollama_lsp.providers._types import (
     AiCapabilities,
@@ -38,6 +38,7 @@ __all__ = [
     "ModelOptions",
     "OllamaProvider",
     "OpenAIProvider",
+    "PromptWarming",
     "Router",
     "ShouldStop",
     "capabilities_of",

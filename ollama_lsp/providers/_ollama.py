@@ -52,12 +52,17 @@ def stats_of(metrics: Metrics | None) -> GenerationStats | None:
     """Ollama's metrics (nanoseconds) as the provider interface's :class:`GenerationStats`."""
     if metrics is None:
         return None
-    load = metrics.load_duration
+
+    def ms(nanoseconds: int | None) -> float | None:
+        return nanoseconds / 1e6 if nanoseconds is not None else None
+
     return GenerationStats(
         prompt_tokens=metrics.prompt_eval_count,
         generated_tokens=metrics.eval_count,
         tokens_per_second=metrics.tokens_per_second,
-        load_ms=load / 1e6 if load is not None else None,
+        load_ms=ms(metrics.load_duration),
+        prompt_ms=ms(metrics.prompt_eval_duration),
+        generation_ms=ms(metrics.eval_duration),
     )
 
 
@@ -159,13 +164,44 @@ class OllamaProvider:
                     stopped = True
                     break
         result = CompletionResult(
-            text="".join(parts), model=model, stats=stats_of(metrics), stopped_early=stopped
+            text="".join(parts),
+            model=model,
+            stats=stats_of(metrics),
+            stopped_early=stopped,
+            endpoint=endpoint,
         )
         if not stopped:
             if endpoint != asked:  # failed over: the answer is filed under who gave it
                 key = self.cache.key(endpoint, model, prompt, request_options)
             self.cache.put(key, result)
         return result
+
+    async def prefill(
+        self, prompt: CompletionPrompt, *, model: str, options: ModelOptions | None = None
+    ) -> CompletionResult:
+        """Have Ollama evaluate ``prompt`` into its KV cache: a generation of one token.
+
+        Not ``num_predict: 0``, which Ollama's runner takes as no limit at all. Never answered
+        from the response cache: evaluating the prompt is the point.
+        """
+        wire = wire_options(options, prompt.stop)
+        wire["num_predict"] = 1
+        endpoint = await self.client.endpoint_for(model)
+        metrics: Metrics | None = None
+        stream = self.client.generate_stream(
+            model,
+            prompt.prompt,
+            suffix=prompt.suffix,
+            raw=prompt.raw,
+            options=wire,
+            keep_alive=self.keep_alive,
+            stall_timeout=self.stall_timeout,
+        )
+        async with aclosing(stream):
+            async for chunk in stream:
+                endpoint = chunk.endpoint or endpoint
+                metrics = chunk.metrics if chunk.done else metrics
+        return CompletionResult("", model, stats_of(metrics), endpoint=endpoint)
 
     async def stream_chat(
         self,

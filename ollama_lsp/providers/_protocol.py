@@ -14,7 +14,7 @@ from ollama_lsp.providers._types import (
     ModelOptions,
 )
 
-__all__ = ["AiProvider", "ShouldStop"]
+__all__ = ["AiProvider", "PromptWarming", "ShouldStop"]
 
 #: Called with all text generated so far; returning True ends the generation early.
 ShouldStop = Callable[[str], bool]
@@ -63,4 +63,16 @@ class AiProvider(Protocol):
     ) -> AsyncIterator[ChatChunk]:
         """A chat answer chunk by chunk; close the iterator to stop the generation.
         ``affinity`` (a conversation) as for :meth:`complete_code`."""
+        ...
+
+
+@runtime_checkable
+class PromptWarming(Protocol):
+    """A provider whose server keeps the last prompt's KV cache and can evaluate a prompt
+    ahead of the request that will need it (Ollama: a generation of one token)."""
+
+    async def prefill(
+        self, prompt: CompletionPrompt, *, model: str, options: ModelOptions | None = None
+    ) -> CompletionResult:
+        """Have the model evaluate ``prompt`` now; the text is of no use, the stats are."""
         ...

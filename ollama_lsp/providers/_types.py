@@ -58,6 +58,10 @@ class GenerationStats:
     generated_tokens: int | None = None
     tokens_per_second: float | None = None
     load_ms: float | None = None
+    prompt_ms: float | None = None
+    """Time spent evaluating the ``prompt_tokens`` (those the model's cache did not hold)."""
+    generation_ms: float | None = None
+    """Time spent writing the ``generated_tokens``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,7 @@ class CompletionResult:
 
     ``cached`` is true when it came from the response cache; ``stopped_early`` when
     ``should_stop`` ended the generation (the text is then a prefix of what the model would
-    have produced, and is not cached).
+    have produced, and is not cached). ``endpoint`` is the server that answered, when known.
     """
 
     text: str
@@ -74,6 +78,7 @@ class CompletionResult:
     stats: GenerationStats | None = None
     cached: bool = False
     stopped_early: bool = False
+    endpoint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

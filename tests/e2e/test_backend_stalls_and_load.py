@@ -126,7 +126,7 @@ async def test_ten_documents_typed_at_once_keep_one_generation_in_flight(
     finals = await asyncio.wait_for(asyncio.gather(*(type_in(uri) for uri in uris)), 60)
     assert [first_text(f) for f in finals] == [" * 2"] * 10  # every document's last request
     records = generations(fake_ollama)
-    # One at a time; a cancelled one may still be open for a moment when the next arrives.
+    # One at a time: the others waited in the server, where a request that went stale was
+    # dropped unsent (before, all ten were open at Ollama at once). A cancelled one may still
+    # be open for a moment when the next arrives.
     assert most_open_at_once(records) <= 2, most_open_at_once(records)
-    stale = [r for r in records if r.disconnected]
-    assert len(stale) <= len(records) // 2, (len(stale), len(records))
