@@ -19,7 +19,7 @@ import attrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
 
-from ollama_lsp.completion.pipeline import CompletionPipeline, PipelineObserver
+from ollama_lsp.completion.pipeline import CompletionPipeline, GenerationReport, PipelineObserver
 from ollama_lsp.errors import AiError
 from ollama_lsp.models import Role
 from ollama_lsp.ollama import WITHHELD_ADVICE, ClientSettings, OllamaClient, OllamaUnreachable
@@ -54,6 +54,9 @@ class StatusObserver(PipelineObserver):
 
     def succeeded(self) -> None:
         self.status.succeeded()
+
+    def suggestion_made(self, report: GenerationReport) -> None:
+        self.status.suggestion_made(report)
 
     def failed(self, error: AiError, model: str) -> None:
         self.status.failed(type(error).__name__, error.message, model=model)

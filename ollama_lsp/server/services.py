@@ -25,6 +25,7 @@ from ollama_lsp.server.backend import Backend
 from ollama_lsp.server.downloads import DownloadQueue
 from ollama_lsp.server.memory import AdaptationLog, FitCheck, PressureMonitor, RoleUsage
 from ollama_lsp.server.server import OllamaLanguageServer
+from ollama_lsp.server.speeds import SpeedKeeper
 from ollama_lsp.server.switching import ChosenModels
 from ollama_lsp.store import ModelStore
 
@@ -73,6 +74,7 @@ def create_services(server: OllamaLanguageServer) -> Services:
     for notice in store.notices:
         log.warning("%s", notice)
     backend = Backend(server)
+    speeds = SpeedKeeper(server, store, backend.pipeline.speeds)
     adaptations = AdaptationLog()
     usage = RoleUsage(server, backend, adaptations)
     backend.pipeline.add_observer(usage)
@@ -93,15 +95,16 @@ def create_services(server: OllamaLanguageServer) -> Services:
     server.on_settings(backend.settings_changed)
     server.on_settings(usage.settings_changed)
     server.on_settings(monitor.settings_changed)
-    server.on_shutdown(lambda ls: _shut_down(ls, services))
+    server.on_shutdown(lambda ls: _shut_down(ls, services, speeds))
     return services
 
 
-async def _shut_down(ls: OllamaLanguageServer, services: Services) -> None:
+async def _shut_down(ls: OllamaLanguageServer, services: Services, speeds: SpeedKeeper) -> None:
     try:
         if ls.settings.memory.unload_on_shutdown:
             await services.usage.unload_all()
     finally:
         await services.downloads.aclose()  # their last records go to the store
+        speeds.flush()
         services.store.close()
         await services.backend.aclose()

@@ -20,7 +20,7 @@ from ollama_lsp.context import Document, LineEdit
 from ollama_lsp.server.positions import Cursor, cursor_at
 from ollama_lsp.server.server import OllamaLanguageServer
 
-__all__ = ["Answer", "as_document", "line_edits", "suggest"]
+__all__ = ["Answer", "as_document", "line_edits", "request_at", "suggest"]
 
 #: Longest a request waits for the first settings (the client answers workspace/configuration).
 SETTINGS_WAIT = 10.0
@@ -55,6 +55,22 @@ def line_edits(changes: Iterable[types.TextDocumentContentChangeEvent]) -> list[
         else LineEdit(whole=True)
         for c in changes
     ]
+
+
+def request_at(
+    ls: OllamaLanguageServer, uri: str, position: types.Position, *, invoked: bool = False
+) -> CompletionRequest | None:
+    """A pipeline request at ``position`` of the open document ``uri`` (``None``: not open)."""
+    doc = ls.workspace.text_documents.get(uri)
+    if doc is None:
+        return None
+    cursor = cursor_at(doc.source, doc.position_codec, position)
+    return CompletionRequest(
+        document=as_document(doc),
+        offset=cursor.offset,
+        open_documents=[as_document(d) for d in ls.workspace.text_documents.values()],
+        invoked=invoked,
+    )
 
 
 async def suggest(

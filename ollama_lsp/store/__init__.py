@@ -7,6 +7,7 @@ from ._rows import (
     Download,
     DownloadStatus,
     ModelRecord,
+    ModelSpeeds,
     StoredModel,
     parse_timestamp,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "DownloadStatus",
     "Migration",
     "ModelRecord",
+    "ModelSpeeds",
     "ModelStore",
     "StoreCorrupted",
     "StoreError",

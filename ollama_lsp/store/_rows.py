@@ -13,6 +13,7 @@ __all__ = [
     "Download",
     "DownloadStatus",
     "ModelRecord",
+    "ModelSpeeds",
     "StoredModel",
     "parse_timestamp",
 ]
@@ -117,3 +118,18 @@ class BenchmarkRow:
     id: int
     result: BenchmarkResult
     created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpeeds:
+    """How fast a model evaluates prompts and writes on one endpoint, learned from Ollama's
+    counters, with the number of generations each figure comes from."""
+
+    endpoint: str
+    model: str
+    prompt_tokens_per_second: float
+    eval_tokens_per_second: float
+    chars_per_token: float
+    prompt_samples: int
+    eval_samples: int
+    chars_samples: int

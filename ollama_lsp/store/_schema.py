@@ -81,6 +81,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX benchmarks_by_model ON benchmarks (model, created)",
         ),
     ),
+    Migration(
+        3,
+        "model speeds",
+        (
+            """
+            CREATE TABLE speeds (
+                endpoint TEXT NOT NULL,
+                model TEXT NOT NULL,
+                prompt_tps REAL NOT NULL,
+                eval_tps REAL NOT NULL,
+                chars_per_token REAL NOT NULL,
+                prompt_samples INTEGER NOT NULL,
+                eval_samples INTEGER NOT NULL,
+                chars_samples INTEGER NOT NULL,
+                updated TEXT NOT NULL,
+                PRIMARY KEY (endpoint, model)
+            )
+            """,
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,4 +1,4 @@
-"""`ModelStore`: the SQLite file that remembers models, downloads and benchmarks.
+"""`ModelStore`: the SQLite file that remembers models, downloads, benchmarks and speeds.
 
 Threading: one connection guarded by a lock. The server runs on asyncio and calls the store
 from a thread pool (`asyncio.to_thread`); every method holds the lock only for a few small
@@ -35,6 +35,7 @@ from ._rows import (
     Download,
     DownloadStatus,
     ModelRecord,
+    ModelSpeeds,
     StoredModel,
 )
 from ._schema import SCHEMA_VERSION, migrate, schema_version
@@ -487,6 +488,49 @@ class ModelStore:
             sql += " AND run_id = ?"
             params += (run_id,)
         return [_benchmark(row) for row in self._read(sql + " ORDER BY id", params)]
+
+    # -- speeds -----------------------------------------------------------------------------
+
+    def save_speeds(self, speeds: Iterable[ModelSpeeds]) -> None:
+        """Remember what each (endpoint, model) was measured at, replacing the old figures."""
+        rows = [
+            (
+                s.endpoint,
+                s.model,
+                s.prompt_tokens_per_second,
+                s.eval_tokens_per_second,
+                s.chars_per_token,
+                s.prompt_samples,
+                s.eval_samples,
+                s.chars_samples,
+                self._now(),
+            )
+            for s in speeds
+        ]
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO speeds (endpoint, model, prompt_tps, eval_tps, "
+                "chars_per_token, prompt_samples, eval_samples, chars_samples, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def speeds(self) -> list[ModelSpeeds]:
+        """Every remembered (endpoint, model) speed, the most recently measured first."""
+        rows = self._read("SELECT * FROM speeds ORDER BY updated DESC")
+        return [
+            ModelSpeeds(
+                endpoint=row["endpoint"],
+                model=row["model"],
+                prompt_tokens_per_second=row["prompt_tps"],
+                eval_tokens_per_second=row["eval_tps"],
+                chars_per_token=row["chars_per_token"],
+                prompt_samples=row["prompt_samples"],
+                eval_samples=row["eval_samples"],
+                chars_samples=row["chars_samples"],
+            )
+            for row in rows
+        ]
 
 
 # -- connection and row helpers ---------------------------------------------------------------

@@ -1,22 +1,31 @@
-"""Document sync: pygls keeps the text; we tell the pipeline what changed.
+"""Document sync: pygls keeps the text; we tell the pipeline what changed, and where the
+cursor rests.
 
 Registering didOpen/didChange/didClose is what makes pygls advertise ``openClose``; the
 workspace itself is updated by pygls's built-in handlers before ours run. Opened and changed
 documents are indexed for snippets in the background, not when the next keystroke asks.
+``ollama/didMoveCursor`` (sent by the project's editors when the cursor comes to rest) lets
+the pipeline warm the model's cache for the prompt the next request there will send.
 """
 
 from __future__ import annotations
 
+import logging
 from functools import partial
+from typing import Any
 
 from lsprotocol import types
 
 from ollama_lsp.completion.pipeline import CompletionPipeline
 from ollama_lsp.server.heap import return_freed_memory
 from ollama_lsp.server.server import OllamaLanguageServer, guarded_notification
-from ollama_lsp.server.suggest import as_document, line_edits
+from ollama_lsp.server.suggest import as_document, line_edits, request_at
 
-__all__ = ["did_change", "did_close", "did_open", "register"]
+__all__ = ["CURSOR_NOTIFICATION", "did_change", "did_close", "did_move_cursor", "did_open"]
+
+CURSOR_NOTIFICATION = "ollama/didMoveCursor"
+
+log = logging.getLogger(__name__)
 
 
 def did_open(
@@ -48,10 +57,31 @@ def did_close(
     return_freed_memory()  # a closed document's text (maybe megabytes) goes back to the system
 
 
+def did_move_cursor(ls: OllamaLanguageServer, params: Any, pipeline: CompletionPipeline) -> None:
+    """``{"textDocument": {"uri"}, "position": {"line", "character"}}``: the cursor rests."""
+    uri = _field(_field(params, "textDocument"), "uri")
+    position = _field(params, "position")
+    line, character = _field(position, "line"), _field(position, "character")
+    if not isinstance(uri, str) or not isinstance(line, int) or not isinstance(character, int):
+        log.debug("%s without a document and position: %r", CURSOR_NOTIFICATION, params)
+        return
+    request = request_at(ls, uri, types.Position(line=max(0, line), character=max(0, character)))
+    if request is not None:
+        pipeline.cursor_moved(request)
+
+
+def _field(value: Any, name: str) -> Any:
+    """A field of a JSON object as pygls hands over a custom notification's params."""
+    if isinstance(value, dict):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
 def register(server: OllamaLanguageServer, pipeline: CompletionPipeline) -> None:
     for method, handler in (
         (types.TEXT_DOCUMENT_DID_OPEN, did_open),
         (types.TEXT_DOCUMENT_DID_CHANGE, did_change),
         (types.TEXT_DOCUMENT_DID_CLOSE, did_close),
+        (CURSOR_NOTIFICATION, did_move_cursor),
     ):
         server.feature(method)(guarded_notification(partial(handler, pipeline=pipeline)))

@@ -64,6 +64,8 @@ async def status(
         "lastErrors": [
             {"kind": kind, "message": message} for kind, message in ls.status.last_errors.items()
         ],
+        "lastSuggestion": _last_suggestion(ls),
+        "completionSpeeds": _speeds(backend, ls.settings.completion.model),
         "store": str(store.path) if store.path else None,
     }
 
@@ -83,6 +85,30 @@ def endpoint_json(report: EndpointReport) -> dict[str, Any]:
         "inFlight": routing.in_flight,
         "requests": routing.requests,
         "share": routing.share,
+    }
+
+
+def _last_suggestion(ls: OllamaLanguageServer) -> dict[str, Any] | None:
+    """What the last suggestion the model wrote cost."""
+    last = ls.status.last_suggestion
+    if last is None:
+        return None
+    return {
+        "model": last.model,
+        "ms": round(last.elapsed_ms),
+        "tokensPerSecond": last.tokens_per_second,
+        "cachedShare": last.cached_share,
+    }
+
+
+def _speeds(backend: Backend, model: str) -> dict[str, Any]:
+    """The completion model's learned speeds (the prompt budget is sized with them)."""
+    speeds = backend.pipeline.speeds.get(model)
+    return {
+        "promptTokensPerSecond": round(speeds.prompt_tps, 1),
+        "evalTokensPerSecond": round(speeds.eval_tps, 1),
+        "charsPerToken": round(speeds.chars_per_token, 2),
+        "measured": speeds.prompt_samples + speeds.eval_samples > 0,
     }
 
 

@@ -182,7 +182,9 @@ async def test_stream_chat_speaks_the_provider_types(
             [ChatMessage("user", "yo")], model="m", options=ModelOptions(num_ctx=8192)
         )
     ]
-    stats = GenerationStats(prompt_tokens=5, generated_tokens=4, tokens_per_second=2.0)
+    stats = GenerationStats(
+        prompt_tokens=5, generated_tokens=4, tokens_per_second=2.0, generation_ms=2000.0
+    )
     assert chunks == [ChatChunk("YO", False), ChatChunk("", True, stats)]
     body = json.loads(route.calls.last.request.content)
     assert body["messages"] == [{"role": "user", "content": "yo"}]
