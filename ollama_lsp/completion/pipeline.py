@@ -284,6 +284,7 @@ class CompletionPipeline:
         self.speeds = SpeedBook()
         self.memory = PromptMemory()
         self._windows: LRUCache[str, Window] = LRUCache(_WINDOWS)
+        self._warming: LRUCache[str, Window] = LRUCache(_WINDOWS)  # a larger one, being warmed
         self._ahead_timer: asyncio.TimerHandle | None = None
         self._prefill_timer: asyncio.TimerHandle | None = None
         self._prefill: asyncio.Task[None] | None = None
@@ -307,6 +308,7 @@ class CompletionPipeline:
             self.cancel_all()
             self.cache = SuggestionCache(settings.cache_size)
             self._windows.clear()
+            self._warming.clear()
         self.provider = provider
         self.settings = settings
         self.workspace_root = workspace_root
@@ -371,6 +373,7 @@ class CompletionPipeline:
             self._cancel(gen)
         self._tickets.pop(uri, None)
         self._windows.pop(uri, None)
+        self._warming.pop(uri, None)
         self.cache.forget(uri)
         self.edits.forget(uri)
         self.similarity.forget(uri)
@@ -611,19 +614,23 @@ class CompletionPipeline:
         allowance = uncached_allowance(
             speeds, s.latency_budget_ms, _EXPECTED_TOKENS[Shape.LINE_OR_BLOCK]
         )
-        remembered = self._windows.get(request.document.uri)
+        uri = request.document.uri
+        remembered = self._windows.get(uri)
         if warming:
             plan = next_to_warm(planner, remembered, full=full, allowance=allowance)
-        else:
-            plan = choose(
-                planner,
-                remembered,
-                full=full,
-                allowance=allowance,
-                chars_per_token=speeds.chars_per_token,
-            )
             if plan is not None:
-                self._windows[request.document.uri] = plan.window
+                self._warming[uri] = plan.window
+            return plan
+        candidates = [w for w in (remembered, self._warming.get(uri)) if w is not None]
+        plan = choose(
+            planner,
+            candidates,
+            full=full,
+            allowance=allowance,
+            chars_per_token=speeds.chars_per_token,
+        )
+        if plan is not None:
+            self._windows[uri] = plan.window
         return plan
 
     def _planner(self, request: CompletionRequest, fim: bool | None, speeds: Speeds) -> Planner:

@@ -11,14 +11,14 @@ whole context window: what was costly cold is cheap warm.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from ollama_lsp.completion.kv import PromptMemory, laid_out
 from ollama_lsp.context import CodeContext
 from ollama_lsp.providers import CompletionPrompt
 
-__all__ = ["Plan", "Window", "choose", "next_to_warm", "prefill_prompt"]
+__all__ = ["Plan", "Planner", "Window", "choose", "next_to_warm", "prefill_prompt"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,18 +83,19 @@ class Planner:
 
 def choose(
     planner: Planner,
-    remembered: Window | None,
+    candidates: Sequence[Window],
     *,
     full: int,
     allowance: int,
     chars_per_token: float,
 ) -> Plan | None:
-    """The document's remembered window when its uncached part fits ``allowance`` tokens,
-    else a cold prompt of ``allowance`` tokens. Without a remembered window the whole context
-    window is tried first (the cache may hold it)."""
-    plan = planner.plan(remembered or Window(full))
-    if plan is None or plan.uncached_tokens(chars_per_token) <= allowance:
-        return plan
+    """The first of ``candidates`` (the document's remembered window, the one being warmed)
+    whose uncached part fits ``allowance`` tokens, else a cold prompt of ``allowance`` tokens.
+    Without candidates the whole context window is tried first (the cache may hold it)."""
+    for window in candidates or (Window(full),):
+        plan = planner.plan(window)
+        if plan is None or plan.uncached_tokens(chars_per_token) <= allowance:
+            return plan
     return planner.plan(Window(min(allowance, full)))
 
 

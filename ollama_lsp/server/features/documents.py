@@ -10,6 +10,7 @@ the pipeline warm the model's cache for the prompt the next request there will s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import partial
 from typing import Any
@@ -19,7 +20,7 @@ from lsprotocol import types
 from ollama_lsp.completion.pipeline import CompletionPipeline
 from ollama_lsp.server.heap import return_freed_memory
 from ollama_lsp.server.server import OllamaLanguageServer, guarded_notification
-from ollama_lsp.server.suggest import as_document, line_edits, request_at
+from ollama_lsp.server.suggest import SETTINGS_WAIT, as_document, line_edits, request_at
 
 __all__ = ["CURSOR_NOTIFICATION", "did_change", "did_close", "did_move_cursor", "did_open"]
 
@@ -57,8 +58,15 @@ def did_close(
     return_freed_memory()  # a closed document's text (maybe megabytes) goes back to the system
 
 
-def did_move_cursor(ls: OllamaLanguageServer, params: Any, pipeline: CompletionPipeline) -> None:
+async def did_move_cursor(
+    ls: OllamaLanguageServer, params: Any, pipeline: CompletionPipeline
+) -> None:
     """``{"textDocument": {"uri"}, "position": {"line", "character"}}``: the cursor rests."""
+    if not ls.ready.is_set():  # sent right after opening a file: the settings come first
+        try:
+            await asyncio.wait_for(ls.ready.wait(), SETTINGS_WAIT)
+        except TimeoutError:
+            return
     uri = _field(_field(params, "textDocument"), "uri")
     position = _field(params, "position")
     line, character = _field(position, "line"), _field(position, "character")
