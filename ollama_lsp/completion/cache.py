@@ -54,8 +54,7 @@ class SuggestionCache:
         return len(self._entries)
 
     def put(self, uri: str, anchor: Anchor, suggestion: str) -> None:
-        if not suggestion:
-            return
+        """Remember ``suggestion`` (``""``: the model had nothing to add right there)."""
         key = (uri, anchor)
         self._entries[key] = suggestion
         self._entries.move_to_end(key)
@@ -66,14 +65,20 @@ class SuggestionCache:
             self._entries.popitem(last=False)
 
     def get(self, uri: str, text: str, offset: int) -> str | None:
-        """The remainder of a cached suggestion the user is typing through, else ``None``."""
+        """The remainder of a cached suggestion the user is typing through, ``""`` where the
+        model had nothing to add at this very state, else ``None``."""
         for key in reversed(self._entries):
             if key[0] != uri:
                 continue
             suggestion = self._entries[key]
             typed = key[1].typed(text, offset)
-            if typed is None or len(typed) >= len(suggestion):
+            if typed is None or (suggestion and len(typed) >= len(suggestion)):
                 continue
+            if not suggestion:
+                if typed:
+                    continue
+                self._entries.move_to_end(key)
+                return ""
             if suggestion.startswith(typed):
                 self._entries.move_to_end(key)
                 return suggestion[len(typed) :]

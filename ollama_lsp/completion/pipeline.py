@@ -426,6 +426,9 @@ class CompletionPipeline:
         if cached:
             self.stats.cache_hits += 1
             return Suggestion(cached, "cache")
+        if cached == "" and not request.invoked:  # asked by hand, the model tries again
+            self.stats.cache_hits += 1
+            return Skipped("empty")
 
         gen = self._generations.get(uri)
         if gen is not None and not gen.task.done():
@@ -439,6 +442,8 @@ class CompletionPipeline:
                     self.stats.inflight_reuses += 1
                     self._report(gen, started)
                     return Suggestion(cached, "inflight")
+                if cached == "":
+                    return Skipped("empty")
             else:
                 self._cancel(gen)
 
@@ -617,7 +622,9 @@ class CompletionPipeline:
         uri = request.document.uri
         remembered = self._windows.get(uri)
         if warming:
-            plan = next_to_warm(planner, remembered, full=full, allowance=allowance)
+            plan = next_to_warm(
+                planner, remembered, self._warming.get(uri), full=full, allowance=allowance
+            )
             if plan is not None:
                 self._warming[uri] = plan.window
             return plan
@@ -631,6 +638,13 @@ class CompletionPipeline:
         )
         if plan is not None:
             self._windows[uri] = plan.window
+            log.debug(
+                "prompt: window %s, %d of %d characters cached, %d tokens allowed",
+                plan.window,
+                plan.cached_chars,
+                len(plan.text),
+                allowance,
+            )
         return plan
 
     def _planner(self, request: CompletionRequest, fim: bool | None, speeds: Speeds) -> Planner:
@@ -688,7 +702,7 @@ class CompletionPipeline:
             self.settings.model,
             prompt_tokens=stats.prompt_tokens,
             prompt_ms=stats.prompt_ms,
-            prompt_chars=uncached if plan.cached_chars == 0 else None,
+            prompt_chars=uncached,
             eval_tokens=stats.generated_tokens,
             eval_ms=stats.generation_ms,
         )
@@ -750,7 +764,7 @@ class CompletionPipeline:
         def start() -> None:
             self._ahead_timer = None
             uri = document.uri
-            if self.cache.get(uri, accepted.document.text, accepted.offset):
+            if self.cache.get(uri, accepted.document.text, accepted.offset) is not None:
                 return
             if self.provider is None or self.slots.busy((self.provider, self.settings.model)):
                 return  # the user's requests go on: nothing runs ahead of them
@@ -841,6 +855,7 @@ class CompletionPipeline:
                     self._learn(part, result.endpoint, result.stats, speeds)
                 if cut >= plan.cursor_line_at:
                     self._windows[request.document.uri] = plan.window
+                    self._warming.pop(request.document.uri, None)
 
     async def aclose(self) -> None:
         for pending in self._reindex.values():

@@ -100,10 +100,25 @@ def choose(
 
 
 def next_to_warm(
-    planner: Planner, remembered: Window | None, *, full: int, allowance: int
+    planner: Planner,
+    remembered: Window | None,
+    warming: Window | None = None,
+    *,
+    full: int,
+    allowance: int,
 ) -> Plan | None:
-    """The window to evaluate ahead of the next request: the remembered one when the cache
-    lost it, else one twice as large; ``None`` once the whole context window is warm."""
+    """The window to evaluate ahead of the next request: one being warmed goes on (warming
+    it evicted the smaller one), else the remembered one when the cache lost it, else one
+    twice as large; ``None`` once the whole context window is warm."""
+    if warming is not None:
+        plan = planner.plan(warming)
+        if plan is None or not plan.warm:
+            return plan
+        remembered = (
+            plan.window
+            if remembered is None
+            else max(remembered, plan.window, key=lambda w: w.tokens)
+        )
     window = remembered or Window(min(allowance, full))
     while True:
         plan = planner.plan(window)
@@ -128,10 +143,9 @@ def prefill_prompt(plan: Plan, chars: int) -> CompletionPrompt:
 def _cursor_line_at(prompt: CompletionPrompt, context: CodeContext) -> int:
     """Where the cursor's line starts in the laid-out prompt: what is before it does not
     change as the user types on that line."""
-    prefix = context.prefix
-    if prompt.suffix is not None:  # the template puts the prompt (ending in the prefix) first
-        at = len(prompt.prompt) - len(prefix)
-    else:
-        at = prompt.prompt.rfind(prefix, 0, len(prompt.prompt) - len(context.suffix))
-        at = max(at, 0)
+    prefix, text = context.prefix, prompt.prompt
+    if text.endswith(prefix):  # a templated or prefix-only prompt ends with the prefix
+        at = len(text) - len(prefix)
+    else:  # a FIM prompt we laid out: the suffix follows the prefix
+        at = max(text.rfind(prefix), 0)
     return at + prefix.rfind("\n") + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import replace
@@ -82,6 +83,31 @@ def wire_options(options: ModelOptions | None, stop: tuple[str, ...] = ()) -> di
     return wire
 
 
+class _Pace:
+    """The writing speed as the client sees it (one streamed line per token), for a stream
+    closed before Ollama's final object and its counters."""
+
+    def __init__(self) -> None:
+        self.tokens = 0
+        self.first = self.last = 0.0
+
+    def token(self) -> None:
+        self.last = time.perf_counter()
+        if not self.tokens:
+            self.first = self.last
+        self.tokens += 1
+
+    def stats(self) -> GenerationStats | None:
+        if self.tokens < 2 or self.last <= self.first:
+            return None
+        per_token = (self.last - self.first) / (self.tokens - 1)
+        return GenerationStats(
+            generated_tokens=self.tokens,
+            tokens_per_second=1 / per_token,
+            generation_ms=per_token * self.tokens * 1000,
+        )
+
+
 class OllamaProvider:
     """Completions and chat from Ollama, with capability and response caches."""
 
@@ -145,6 +171,7 @@ class OllamaProvider:
         parts: list[str] = []
         metrics: Metrics | None = None
         stopped = False
+        pace = _Pace()
         stream = self.client.generate_stream(
             model,
             prompt.prompt,
@@ -160,13 +187,15 @@ class OllamaProvider:
                 endpoint = chunk.endpoint or endpoint
                 if chunk.done:
                     metrics = chunk.metrics
-                elif should_stop is not None and chunk.response and should_stop("".join(parts)):
+                    break
+                pace.token()
+                if should_stop is not None and chunk.response and should_stop("".join(parts)):
                     stopped = True
                     break
         result = CompletionResult(
             text="".join(parts),
             model=model,
-            stats=stats_of(metrics),
+            stats=stats_of(metrics) or pace.stats(),
             stopped_early=stopped,
             endpoint=endpoint,
         )

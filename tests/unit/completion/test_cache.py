@@ -60,3 +60,11 @@ def test_the_cache_is_bounded_overall_and_per_document() -> None:
     assert len(cache) == 5
     cache.forget("file:///9.py")
     assert len(cache) == 4
+
+
+def test_nothing_to_add_is_remembered_for_that_very_state_only() -> None:
+    cache = SuggestionCache()
+    cache.put("file:///a.py", Anchor.at(DOC, CURSOR), "")
+    assert cache.get("file:///a.py", DOC, CURSOR) == ""
+    text, offset = typed(DOC, CURSOR, "r")
+    assert cache.get("file:///a.py", text, offset) is None
