@@ -144,8 +144,7 @@ def _cursor_line_at(prompt: CompletionPrompt, context: CodeContext) -> int:
     """Where the cursor's line starts in the laid-out prompt: what is before it does not
     change as the user types on that line."""
     prefix, text = context.prefix, prompt.prompt
-    if text.endswith(prefix):  # a templated or prefix-only prompt ends with the prefix
-        at = len(text) - len(prefix)
-    else:  # a FIM prompt we laid out: the suffix follows the prefix
-        at = max(text.rfind(prefix), 0)
+    # A templated or prefix-only prompt ends with the prefix; in a FIM prompt we laid out,
+    # the suffix follows it.
+    at = len(text) - len(prefix) if text.endswith(prefix) else max(text.rfind(prefix), 0)
     return at + prefix.rfind("\n") + 1

@@ -52,8 +52,9 @@ async def test_the_suggestion_after_an_accepted_one_is_ready_when_it_is_accepted
     assert first_text(shown) == "total = w * h"
     # While the user reads it, the one that follows it is computed.
     await eventually(
-        lambda: len(generations(fake_ollama)) == 2
-        and generations(fake_ollama)[1].finished is not None
+        lambda: (
+            len(generations(fake_ollama)) == 2 and generations(fake_ollama)[1].finished is not None
+        )
     )
     ahead = generations(fake_ollama)[1]
     assert ahead.fim_prefix is not None and ahead.fim_prefix.endswith("    total = w * h")
@@ -146,9 +147,7 @@ async def test_without_a_tight_budget_the_whole_window_is_sent(
     client: LanguageClient, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.reply(" + 1", first_token_seconds=0.4, tokens_per_second=20)
-    await initialize(
-        client, init_options=settings_for(fake_ollama.url, latencyBudgetMs=60_000)
-    )
+    await initialize(client, init_options=settings_for(fake_ollama.url, latencyBudgetMs=60_000))
     open_document(client, URI, big_module(2000))
     await client.text_document_inline_completion_async(inline_params(URI, 1500, 5))
     assert len(generations(fake_ollama)[-1].body["prompt"]) > 6000
