@@ -766,7 +766,8 @@ class CompletionPipeline:
             uri = document.uri
             if self.cache.get(uri, accepted.document.text, accepted.offset) is not None:
                 return
-            if self.provider is None or self.slots.busy((self.provider, self.settings.model)):
+            key = (self.provider, self.settings.model)
+            if self.provider is None or self.slots.busy(key, Priority.NEXT):
                 return  # the user's requests go on: nothing runs ahead of them
             gen = self._start(accepted, ahead=True)
             self.stats.ahead += 1

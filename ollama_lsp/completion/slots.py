@@ -51,9 +51,13 @@ class GenerationSlots:
         self._lanes: dict[Hashable, _Lane] = {}
         self._order = itertools.count()
 
-    def busy(self, key: Hashable) -> bool:
-        """Whether a generation holds or waits for a slot of ``key``."""
-        return key in self._lanes
+    def busy(self, key: Hashable, priority: Priority = Priority.PREFILL) -> bool:
+        """Whether work of ``priority`` or more urgent holds or waits for a slot of ``key``."""
+        lane = self._lanes.get(key)
+        if lane is None:
+            return False
+        turns = (*lane.holders, *lane.waiting)
+        return any(t.priority <= priority and not t.granted.cancelled() for t in turns)
 
     @asynccontextmanager
     async def turn(self, key: Hashable, priority: Priority) -> AsyncIterator[None]:

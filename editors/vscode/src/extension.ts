@@ -4,6 +4,7 @@ import { State } from 'vscode-languageclient/node';
 import { ChatView, ChatViewId } from './chatView';
 import { OllamaClient } from './client';
 import { deleteModelCommand, pullModelCommand, selectModelCommand, setQuantizationCommand } from './commands';
+import { reportCursorRests } from './cursorReports';
 import { completionsOff } from './format';
 import { ModelManagerPanel } from './modelManager';
 import { showNotice } from './notices';
@@ -69,6 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Ollama
     vscode.commands.registerCommand('ollamaLsp.openModelManager', () => ModelManagerPanel.show(context.extensionUri, ollama)),
     vscode.commands.registerCommand('ollamaLsp.restartServer', () => ollama.restart()),
     vscode.window.onDidChangeActiveTextEditor(updateLanguage),
+    reportCursorRests(ollama),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('ollama.completion')) updateLanguage();
     }),

@@ -52,12 +52,13 @@ export function statusBarContent(
   }
   const model = status.model ?? 'Ollama';
   const lines = [`Ollama: ${status.state}`, status.model ? `Model: ${status.model}` : '', status.message ?? ''];
-  if (typeof speed === 'number') lines.push(`Last suggestion: ${speed.toFixed(1)} tokens/s`);
+  lines.push(lastSuggestion(status, speed));
   const missing = missingModel(status.message);
   if (status.state === 'error' && missing) {
     return { text: `$(cloud-download) Pull ${missing}`, tooltip: [...lines, menu].filter(Boolean).join('\n'), severity: 'warning' };
   }
-  const shownSpeed = typeof speed === 'number' && status.state !== 'error' ? ` · ${speed.toFixed(0)} tok/s` : '';
+  const took = typeof status.suggestionMs === 'number' ? ` · ${formatMs(status.suggestionMs)}` : '';
+  const shownSpeed = typeof speed === 'number' && status.state !== 'error' ? `${took} · ${speed.toFixed(0)} tok/s` : '';
   const icon = offFor && status.state !== 'error' ? '$(circle-slash)' : stateIcons[status.state] ?? '';
   if (offFor) lines.push(`Inline suggestions are off for ${offFor}.`);
   return {
@@ -65,6 +66,22 @@ export function statusBarContent(
     tooltip: [...lines, menu].filter(Boolean).join('\n'),
     severity: status.state === 'error' ? 'error' : 'ok',
   };
+}
+
+/** "420 ms" or "1.4 s". */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The tooltip's line on the last suggestion: its time, speed and share of the prompt from cache. */
+export function lastSuggestion(status: StatusParams, speed: number | undefined): string {
+  const parts: string[] = [];
+  if (typeof status.suggestionMs === 'number') parts.push(formatMs(status.suggestionMs));
+  if (typeof speed === 'number') parts.push(`${speed.toFixed(1)} tokens/s`);
+  if (typeof status.cachedShare === 'number') {
+    parts.push(`${Math.round(status.cachedShare * 100)}% of the prompt from the model's cache`);
+  }
+  return parts.length ? `Last suggestion: ${parts.join(', ')}` : '';
 }
 
 /** Whether the `ollama.completion.languages` / `disabledLanguages` settings turn `language` off. */

@@ -104,8 +104,19 @@ export interface StatusParams {
   model?: string | null;
   message?: string | null;
   tokensPerSecond?: number | null;
+  /** How long the last suggestion the model wrote took, from the request to the answer. */
+  suggestionMs?: number | null;
+  /** The share (0-1) of that suggestion's prompt the model's KV cache held. */
+  cachedShare?: number | null;
 }
 export const StatusNotification = 'ollama/status';
+
+/** `ollama/didMoveCursor` notification (to the server): where the cursor rests. */
+export interface CursorParams {
+  textDocument: { uri: string };
+  position: { line: number; character: number };
+}
+export const CursorNotification = 'ollama/didMoveCursor';
 
 /** `ollama/chatDelta` notification. */
 export interface ChatDelta {

@@ -6,6 +6,7 @@ import {
   completionsOff,
   endpointSummary,
   formatBytes,
+  formatMs,
   lastSpeed,
   modelPickItems,
   noticeActions,
@@ -38,6 +39,14 @@ test('the status bar shows an icon, the model and the last speed, also once idle
   const off = statusBarContent({ state: 'idle', model: 'qwen:1.5b' }, undefined, 'markdown');
   assert.equal(off.text, '$(circle-slash) qwen:1.5b');
   assert.match(off.tooltip, /off for markdown/);
+});
+
+test('the status bar says what the last suggestion cost: time, speed, share from the cache', () => {
+  const status = { state: 'idle' as const, model: 'gemma3:270m', tokensPerSecond: 31.3, suggestionMs: 421, cachedShare: 0.88 };
+  const content = statusBarContent(status, 31.3);
+  assert.equal(content.text, '$(sparkle) gemma3:270m · 421 ms · 31 tok/s');
+  assert.match(content.tooltip, /Last suggestion: 421 ms, 31\.3 tokens\/s, 88% of the prompt from the model's cache/);
+  assert.equal(formatMs(1430), '1.4 s');
 });
 
 test('a model that is not pulled is a call to pull it, not a red error', () => {
