@@ -71,6 +71,10 @@ t.test('statusline shows model, state and the last speed, or the running task', 
   t.eq('ollama: a:1b [idle 42 tok/s]', format.statusline({ state = 'idle', model = 'a:1b', tokensPerSecond = 41.7 }))
   t.eq('ollama: a:1b [generating 42 tok/s]', format.statusline({ state = 'generating', model = 'a:1b', tokensPerSecond = 41.7 }))
   t.eq('ollama: a:1b [error]', format.statusline({ state = 'error', model = 'a:1b', tokensPerSecond = 41.7 }))
+  t.eq(
+    'ollama: a:1b [idle 31 tok/s 421 ms 88% cached]',
+    format.statusline({ state = 'idle', model = 'a:1b', tokensPerSecond = 31.3, suggestionMs = 421, cachedShare = 0.88 })
+  )
   t.eq('ollama: a:1b [off]', format.statusline({ state = 'idle', model = 'a:1b' }, nil, false))
   t.eq('ollama: Pulling a:1b 40%', format.statusline({ state = 'idle' }, { title = 'Pulling a:1b', message = 'downloading', percentage = 40 }))
 end)

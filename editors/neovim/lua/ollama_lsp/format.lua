@@ -128,6 +128,11 @@ function M.statusline(status, progress, enabled)
   if type(status.tokensPerSecond) == 'number' and (state == 'idle' or state == 'generating') then
     state = ('%s %.0f tok/s'):format(state, status.tokensPerSecond)
   end
+  if type(status.suggestionMs) == 'number' and state ~= 'error' then
+    -- the last suggestion: its time, and the share of its prompt from the model's cache
+    local cached = type(status.cachedShare) == 'number' and (' %d%% cached'):format(status.cachedShare * 100 + 0.5) or ''
+    state = ('%s %d ms%s'):format(state, status.suggestionMs, cached)
+  end
   table.insert(parts, '[' .. state .. ']')
   return table.concat(parts, ' ')
 end

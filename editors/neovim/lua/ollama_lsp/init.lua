@@ -32,6 +32,7 @@ end
 ---@param lsp_client vim.lsp.Client
 ---@param bufnr integer
 local function on_attach(lsp_client, bufnr)
+  require('ollama_lsp.cursor').attach(lsp_client, bufnr)
   if config.options.inline and inline.available() then
     inline.attach(bufnr)
   elseif vim.lsp.completion and vim.lsp.completion.enable then
