@@ -88,8 +88,10 @@ _PROMPT_MARGIN = 64
 #: A changed document is re-indexed for snippets once the user paused this long (seconds).
 _REINDEX_AFTER = 1.0
 #: A suggestion shown this long (s) without an edit is being read: compute the one that will
-#: be wanted once it is accepted.
+#: be wanted once it is accepted...
 NEXT_AFTER = 0.2
+#: ...when the model is slow enough for the wait to show: its last suggestion took this (ms).
+NEXT_WORTH_MS = 250.0
 #: The cursor rested this long (s) without an edit or a request: warm the model's cache.
 PREFILL_AFTER = 0.2
 #: Tokens a suggestion of each shape is expected to take (to leave room for writing it).
@@ -288,6 +290,7 @@ class CompletionPipeline:
         self._ahead_timer: asyncio.TimerHandle | None = None
         self._prefill_timer: asyncio.TimerHandle | None = None
         self._prefill: asyncio.Task[None] | None = None
+        self._last_ms = 0.0  # how long the last suggestion from the model took
         self._generations: dict[str, _Generation] = {}
         self._tickets: dict[str, int] = {}
         self._builders: dict[int, ContextBuilder] = {}
@@ -410,7 +413,7 @@ class CompletionPipeline:
             observer.completion_requested()
         self._cancel_timer("_prefill_timer")
         outcome = await self._complete(request)
-        if isinstance(outcome, Suggestion):
+        if isinstance(outcome, Suggestion) and self._last_ms >= NEXT_WORTH_MS:
             self._look_ahead(request, outcome.text)
         return outcome
 
@@ -461,11 +464,9 @@ class CompletionPipeline:
         return outcome
 
     def _report(self, gen: _Generation, started: float) -> None:
+        self._last_ms = (time.perf_counter() - started) * 1000
         report = GenerationReport(
-            self.settings.model,
-            (time.perf_counter() - started) * 1000,
-            gen.tokens_per_second,
-            gen.cached_share,
+            self.settings.model, self._last_ms, gen.tokens_per_second, gen.cached_share
         )
         for observer in self.observers:
             observer.suggestion_made(report)

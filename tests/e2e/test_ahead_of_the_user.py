@@ -42,8 +42,9 @@ def move_cursor(client: LanguageClient, uri: str, line: int, character: int) -> 
 async def test_the_suggestion_after_an_accepted_one_is_ready_when_it_is_accepted(
     client: LanguageClient, fake_ollama: FakeOllama
 ) -> None:
-    fake_ollama.reply("total = w * h", prefix_endswith="    ")
-    fake_ollama.reply("\n    return total", prefix_endswith="w * h")
+    # A model slow enough for a wait to show (a fast one is not asked ahead of need).
+    fake_ollama.reply("total = w * h", prefix_endswith="    ", first_token_seconds=0.3)
+    fake_ollama.reply("\n    return total", prefix_endswith="w * h", first_token_seconds=0.3)
     await initialize(client, init_options=settings_for(fake_ollama.url))
     statuses: list[dict[str, Any]] = client.statuses  # type: ignore[attr-defined]
     open_document(client, URI, "def area(w, h):\n    \n")
@@ -70,10 +71,21 @@ async def test_the_suggestion_after_an_accepted_one_is_ready_when_it_is_accepted
     assert statuses[-1]["tokensPerSecond"] > 0
 
 
-async def test_an_other_edit_stops_the_suggestion_computed_ahead(
+async def test_a_fast_model_is_not_asked_ahead_of_need(
     client: LanguageClient, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.reply("total = w * h", prefix_endswith="    ")
+    await initialize(client, init_options=settings_for(fake_ollama.url))
+    open_document(client, URI, "def area(w, h):\n    \n")
+    await client.text_document_inline_completion_async(inline_params(URI, 1, 4))
+    await asyncio.sleep(0.5)  # longer than the reading time after which it would start
+    assert len(generations(fake_ollama)) == 1
+
+
+async def test_an_other_edit_stops_the_suggestion_computed_ahead(
+    client: LanguageClient, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.reply("total = w * h", prefix_endswith="    ", first_token_seconds=0.3)
     fake_ollama.reply("\n    return total", prefix_endswith="w * h", first_token_seconds=5)
     await initialize(client, init_options=settings_for(fake_ollama.url))
     open_document(client, URI, "def area(w, h):\n    \n")
