@@ -843,7 +843,10 @@ class CompletionPipeline:
                 part = replace(plan, text=laid_out(prompt))
                 try:
                     result = await warming.prefill(
-                        prompt, model=model, options=self._options(Shape.LINE)
+                        prompt,
+                        model=model,
+                        options=self._options(Shape.LINE),
+                        affinity=request.document.uri,
                     )
                 except BaseException as exc:
                     self._remember(part, speeds, sent, done=False)

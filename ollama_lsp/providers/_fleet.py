@@ -236,7 +236,26 @@ class Fleet:
             latency = max(0.0, times.get("first", clock()) - times["start"] - load)
         self.router.finished(url, latency=latency)
         self.router.place(affinity, url, latency)
-        return result
+        return replace(result, endpoint=url)
+
+    async def prefill(
+        self,
+        prompt: CompletionPrompt,
+        *,
+        model: str,
+        options: ModelOptions | None = None,
+        affinity: str | None = None,
+    ) -> CompletionResult:
+        """Warm the KV cache of the endpoint the router would send ``affinity``'s next
+        completion to; an OpenAI-compatible server is left alone."""
+
+        async def ask(member: Member) -> CompletionResult:
+            if not isinstance(member.provider, OllamaProvider):
+                return CompletionResult("", model)
+            return await member.provider.prefill(prompt, model=model, options=options)
+
+        url, result = await self._first(model, affinity, ask)
+        return replace(result, endpoint=url)
 
     async def stream_chat(
         self,

@@ -185,9 +185,9 @@ class OllamaProvider:
             async for chunk in stream:
                 parts.append(chunk.response)
                 endpoint = chunk.endpoint or endpoint
-                if chunk.done:
+                if chunk.done:  # the stream ends itself: its connection goes back to the pool
                     metrics = chunk.metrics
-                    break
+                    continue
                 pace.token()
                 if should_stop is not None and chunk.response and should_stop("".join(parts)):
                     stopped = True
@@ -206,7 +206,12 @@ class OllamaProvider:
         return result
 
     async def prefill(
-        self, prompt: CompletionPrompt, *, model: str, options: ModelOptions | None = None
+        self,
+        prompt: CompletionPrompt,
+        *,
+        model: str,
+        options: ModelOptions | None = None,
+        affinity: str | None = None,
     ) -> CompletionResult:
         """Have Ollama evaluate ``prompt`` into its KV cache: a generation of one token.
 

@@ -72,7 +72,13 @@ class PromptWarming(Protocol):
     ahead of the request that will need it (Ollama: a generation of one token)."""
 
     async def prefill(
-        self, prompt: CompletionPrompt, *, model: str, options: ModelOptions | None = None
+        self,
+        prompt: CompletionPrompt,
+        *,
+        model: str,
+        options: ModelOptions | None = None,
+        affinity: str | None = None,
     ) -> CompletionResult:
-        """Have the model evaluate ``prompt`` now; the text is of no use, the stats are."""
+        """Have the model evaluate ``prompt`` now; the text is of no use, the stats are.
+        ``affinity`` as for :meth:`AiProvider.complete_code`."""
         ...
