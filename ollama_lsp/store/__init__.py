@@ -1,4 +1,4 @@
-"""SQLite store of models, downloads and benchmarks (see `ModelStore`)."""
+"""SQLite store of models, downloads, benchmarks and suggestion outcomes (see `ModelStore`)."""
 
 from ._rows import (
     ACTIVE_DOWNLOAD_STATUSES,
@@ -7,6 +7,7 @@ from ._rows import (
     Download,
     DownloadStatus,
     ModelRecord,
+    OutcomeCounts,
     StoredModel,
     parse_timestamp,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "Migration",
     "ModelRecord",
     "ModelStore",
+    "OutcomeCounts",
     "StoreCorrupted",
     "StoreError",
     "StoredModel",

@@ -13,6 +13,7 @@ __all__ = [
     "Download",
     "DownloadStatus",
     "ModelRecord",
+    "OutcomeCounts",
     "StoredModel",
     "parse_timestamp",
 ]
@@ -117,3 +118,22 @@ class BenchmarkRow:
     id: int
     result: BenchmarkResult
     created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeCounts:
+    """What became of the suggestions of one kind, language and model.
+
+    Each shown suggestion is counted once in ``shown`` and at most once in one of the others,
+    the best it reached: ``accepted`` (taken whole), ``partial`` (a word or a line of it
+    taken, the rest left) or ``dismissed`` (left without taking anything). The rest were not
+    reported by the editor.
+    """
+
+    kind: str
+    language: str
+    model: str
+    shown: int = 0
+    accepted: int = 0
+    partial: int = 0
+    dismissed: int = 0

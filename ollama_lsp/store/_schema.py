@@ -81,6 +81,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX benchmarks_by_model ON benchmarks (model, created)",
         ),
     ),
+    Migration(
+        3,
+        "suggestion outcomes",
+        (
+            """
+            CREATE TABLE suggestion_outcomes (
+                kind TEXT NOT NULL,
+                language TEXT NOT NULL,
+                model TEXT NOT NULL,
+                shown INTEGER NOT NULL DEFAULT 0,
+                accepted INTEGER NOT NULL DEFAULT 0,
+                partial INTEGER NOT NULL DEFAULT 0,
+                dismissed INTEGER NOT NULL DEFAULT 0,
+                updated TEXT NOT NULL,
+                PRIMARY KEY (kind, language, model)
+            )
+            """,
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
