@@ -24,6 +24,7 @@ from ollama_lsp.completion.pipeline import CompletionPipeline
 from ollama_lsp.server.backend import Backend
 from ollama_lsp.server.downloads import DownloadQueue
 from ollama_lsp.server.memory import AdaptationLog, FitCheck, PressureMonitor, RoleUsage
+from ollama_lsp.server.outcomes import SuggestionOutcomes
 from ollama_lsp.server.server import OllamaLanguageServer
 from ollama_lsp.server.switching import ChosenModels
 from ollama_lsp.store import ModelStore
@@ -46,6 +47,7 @@ class Services:
     usage: RoleUsage
     monitor: PressureMonitor
     adaptations: AdaptationLog
+    outcomes: SuggestionOutcomes
 
     def provide(self, wanted: type[Any]) -> Any:
         """The one service of type ``wanted``."""
@@ -88,6 +90,7 @@ def create_services(server: OllamaLanguageServer) -> Services:
         usage=usage,
         monitor=monitor,
         adaptations=adaptations,
+        outcomes=SuggestionOutcomes(server, store),
     )
     server.settings_overrides.append(chosen)
     server.on_settings(backend.settings_changed)
@@ -103,5 +106,6 @@ async def _shut_down(ls: OllamaLanguageServer, services: Services) -> None:
             await services.usage.unload_all()
     finally:
         await services.downloads.aclose()  # their last records go to the store
+        await services.outcomes.flush()
         services.store.close()
         await services.backend.aclose()

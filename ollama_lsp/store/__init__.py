@@ -9,6 +9,7 @@ from ._rows import (
     ModelRecord,
     OutcomeCounts,
     StoredModel,
+    add_up,
     parse_timestamp,
 )
 from ._schema import MIGRATIONS, SCHEMA_VERSION, Migration, migrate, schema_version
@@ -39,6 +40,7 @@ __all__ = [
     "StoreCorrupted",
     "StoreError",
     "StoredModel",
+    "add_up",
     "default_store_path",
     "migrate",
     "parse_timestamp",

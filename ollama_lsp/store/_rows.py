@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,6 +16,7 @@ __all__ = [
     "ModelRecord",
     "OutcomeCounts",
     "StoredModel",
+    "add_up",
     "parse_timestamp",
 ]
 
@@ -137,3 +139,27 @@ class OutcomeCounts:
     accepted: int = 0
     partial: int = 0
     dismissed: int = 0
+
+    def rate(self, outcome: str) -> float | None:
+        """The share of the shown suggestions that ended in ``outcome`` (``accepted``,
+        ``partial``, ``dismissed``); None before any was shown."""
+        count: int = getattr(self, outcome)
+        return count / self.shown if self.shown else None
+
+
+def add_up(
+    rows: Iterable[OutcomeCounts], *, kind: str = "*", language: str = "*", model: str = "*"
+) -> OutcomeCounts:
+    """The counts of ``rows`` added up, under the names given (``*``: all)."""
+    total = OutcomeCounts(kind, language, model)
+    for row in rows:
+        total = OutcomeCounts(
+            kind,
+            language,
+            model,
+            shown=total.shown + row.shown,
+            accepted=total.accepted + row.accepted,
+            partial=total.partial + row.partial,
+            dismissed=total.dismissed + row.dismissed,
+        )
+    return total

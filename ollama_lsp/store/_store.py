@@ -10,8 +10,9 @@ Durability: every write is one `BEGIN IMMEDIATE ... COMMIT` transaction, so a pr
 at any instant leaves either the old or the new row, never a broken file.
 
 The server writes the model list, every pull, every benchmark row and the suggestion counts
-(`add_outcomes`); it reads back the pulls a killed server left unfinished. `models`, `downloads_for` and `benchmarks_for` read the rest
-back (for inspection, and for the tests that check what was recorded).
+(`add_outcomes`); it reads back the pulls a killed server left unfinished. `models`,
+`downloads_for`, `benchmarks_for` and `outcomes` read the rest back (for inspection, the
+status, and the tests that check what was recorded).
 """
 
 from __future__ import annotations

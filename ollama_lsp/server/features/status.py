@@ -1,4 +1,5 @@
-"""``ollama.status``: endpoints, models, roles, memory and the last errors, in one answer.
+"""``ollama.status``: endpoints, models, roles, memory, the last errors and what became of the
+suggestions shown, in one answer.
 
 It never fails for a stopped Ollama: that is what the user wants to find out.
 """
@@ -16,6 +17,7 @@ from ollama_lsp.models import ROLES
 from ollama_lsp.server.backend import Backend
 from ollama_lsp.server.commands import Args, register_command
 from ollama_lsp.server.memory import AdaptationLog, PressureMonitor, RoleUsage
+from ollama_lsp.server.outcomes import SuggestionOutcomes, summary
 from ollama_lsp.server.server import OllamaLanguageServer
 from ollama_lsp.store import ModelStore
 
@@ -32,6 +34,7 @@ async def status(
     monitor: PressureMonitor,
     usage: RoleUsage,
     adaptations: AdaptationLog,
+    outcomes: SuggestionOutcomes,
 ) -> dict[str, Any]:
     client = backend.client
     health = await client.health()
@@ -65,6 +68,7 @@ async def status(
             {"kind": kind, "message": message} for kind, message in ls.status.last_errors.items()
         ],
         "store": str(store.path) if store.path else None,
+        "suggestions": summary(await outcomes.counts()),
     }
 
 
@@ -75,6 +79,7 @@ def register(
     monitor: PressureMonitor,
     usage: RoleUsage,
     adaptations: AdaptationLog,
+    outcomes: SuggestionOutcomes,
 ) -> None:
     answer = partial(
         status,
@@ -83,5 +88,6 @@ def register(
         monitor=monitor,
         usage=usage,
         adaptations=adaptations,
+        outcomes=outcomes,
     )
     register_command(server, "ollama.status", answer)
