@@ -1,13 +1,15 @@
 """Inline completion: what the server adds on top of the backend, measured in one run.
 
-``python -m benchmarks.completion [--requests N] [--backend-ms MS] [--real-model]``
+``python -m benchmarks.completion [--requests N] [--backend-ms MS] [--real-model] [--choices N]``
 
 Against the project's Ollama emulator with a fixed first-token latency, side by side:
 end-to-end latency through the server vs the same request sent to the emulator directly,
 generations per typing burst, the wait a user sees at a typing pause beyond the backend's own
 time, the typed-through cache hit rate on a replayed editing session, context build time with
 50 open 2,000-line documents, and the server's RSS. With ``--real-model`` (needs the
-real-model extra) also the time to the first suggestion from a real GGUF model.
+real-model extra) also the time to the first suggestion from a real GGUF model; with
+``--choices N``, at N cursors, the first suggestion and then the other choices of an invoked
+request there.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ def settings(url: str, **completion: Any) -> dict[str, Any]:
     return {"endpoints": [url], "completion": {"model": MODEL, **completion}}
 
 
+#: A request answered at once, as a manual one is, but offering one suggestion (one generation).
+NO_PAUSE = {"debounce": {"minMs": 0, "maxMs": 0}}
+
+
 def generations(fake: FakeOllama) -> list[Any]:
     return [
         r
@@ -74,7 +80,7 @@ async def latency(fake: FakeOllama, requests: int) -> tuple[list[float], list[fl
     and the bare LSP round trip (a request the server answers without the backend)."""
     through, direct, bare = [], [], []
     async with (
-        ServerSession(settings(fake.url)) as session,
+        ServerSession(settings(fake.url, **NO_PAUSE)) as session,
         httpx.AsyncClient(base_url=fake.url, timeout=30) as http,
     ):
         session.open(URI, TEXT)
@@ -196,7 +202,7 @@ async def rss_with_documents(fake: FakeOllama) -> tuple[float, float, float]:
     """With 50 open 2,000-line documents: server RSS (MiB), the first request 1 s after
     opening them (indexing for snippets happens in the background meanwhile) and the p50
     of later requests (ms)."""
-    async with ServerSession(settings(fake.url)) as session:
+    async with ServerSession(settings(fake.url, **NO_PAUSE)) as session:
         for i in range(50):
             session.open(f"file:///bench/m{i}.py", python_document(i))
         session.open(URI, TEXT)
@@ -219,13 +225,39 @@ async def real_model_first_suggestion() -> tuple[float, float] | None:
         except RuntimeError:
             return None
         started = time.perf_counter()
-        config = {"endpoints": [fake.url], "completion": {"model": "gemma3:270m"}}
+        config = {"endpoints": [fake.url], "completion": {"model": "gemma3:270m", **NO_PAUSE}}
         async with ServerSession(config) as session:
             session.open(URI, TEXT)
             requested = time.perf_counter()
             await session.inline(URI, LINE, COLUMN)
             done = time.perf_counter()
     return done - started, done - requested
+
+
+async def real_model_choices(positions: int) -> tuple[list[float], list[float], list[int]] | None:
+    """With the real model, at fresh cursors: the first suggestion (an automatic request), then
+    the other choices (an invoked request there: the first comes from the cache, the others
+    are sampled from the same prompt). Seconds each, and how many choices came."""
+    with FakeOllama() as fake:
+        try:
+            fake.use_real_model("gemma3:270m")
+        except RuntimeError:
+            return None
+        config = {"endpoints": [fake.url], "completion": {"model": "gemma3:270m", **NO_PAUSE}}
+        first, others, counts = [], [], []
+        async with ServerSession(config) as session:
+            session.open(URI, TEXT)
+            await session.inline(URI, LINE, COLUMN)  # the model loads
+            for i in range(positions):
+                session.insert(URI, 0, 0, f"# edit {i}\n")  # a new prompt from its first line
+                line = LINE + i + 1
+                started = time.perf_counter()
+                await session.inline(URI, line, COLUMN)
+                first.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                counts.append(len(await session.choices(URI, line, COLUMN)))
+                others.append(time.perf_counter() - started)
+    return first, others, counts
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -239,6 +271,7 @@ async def main(args: argparse.Namespace) -> None:
         rss, loaded_first, loaded_p50 = await rss_with_documents(fake)
     cold, warm = context_build_times()
     real = await real_model_first_suggestion() if args.real_model else None
+    choices = await real_model_choices(args.choices) if args.choices else None
 
     s50, s99, _ = summary(through)
     d50, d99, _ = summary(direct)
@@ -287,6 +320,18 @@ async def main(args: argparse.Namespace) -> None:
     if real is not None:
         rows.append(Row("real model (gemma3 270M): start to first suggestion", f"{real[0]:.2f} s"))
         rows.append(Row("real model: first request alone", f"{real[1] * 1000:.0f} ms"))
+    if choices is not None:
+        first, others, counts = choices
+        rows.append(
+            Row("real model: first suggestion p50", f"{statistics.median(first) * 1e3:.0f} ms")
+        )
+        rows.append(
+            Row(
+                "real model: the other choices after it p50",
+                f"{statistics.median(others) * 1e3:.0f} ms",
+            )
+        )
+        rows.append(Row("real model: choices per invoked request", " ".join(map(str, counts))))
     print_table(f"Inline completion, {args.requests} paired requests", rows)
 
 
@@ -295,4 +340,7 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--backend-ms", type=float, default=100)
     parser.add_argument("--real-model", action="store_true")
+    parser.add_argument(
+        "--choices", type=int, default=0, metavar="N", help="real model: choices at N cursors"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -112,10 +112,10 @@ function M.outcome_lines(c)
   end
   local lines = { 'Suggestions: ' .. outcomes(c) }
   for _, row in ipairs(c.byLanguage or {}) do
-    table.insert(lines, ('  %s: %s'):format(row.language ~= '' and row.language or '?', outcomes(row)))
+    table.insert(lines, ('  in %s: %s'):format(row.language ~= '' and row.language or '?', outcomes(row)))
   end
   for _, row in ipairs(c.byModel or {}) do
-    table.insert(lines, ('  %s: %s'):format(row.model, outcomes(row)))
+    table.insert(lines, ('  with %s: %s'):format(row.model, outcomes(row)))
   end
   return lines
 end

@@ -377,11 +377,12 @@ async function partial(page: Page, args: Args): Promise<Record<string, unknown>>
   return { ghost, afterWord, ghostAfterWord, afterLine, ghostAfterLine, tabs, lines: await editorLines(page) };
 }
 
-/** The status menu's row on what became of the suggestions (empty when it has none). */
-async function outcomeRow(page: Page): Promise<string> {
+/** The status menu's row on what became of the suggestions (empty when it has none); the menu
+ * stays open with `keepOpen` (for the screenshot). */
+async function outcomeRow(page: Page, keepOpen = false): Promise<string> {
   await page.click(STATUS_ITEM);
   const rows = await quickPickRows(page);
-  await page.keyboard.press('Escape');
+  if (!keepOpen) await page.keyboard.press('Escape');
   return rows.find((row) => row.includes('of suggestions accepted')) ?? '';
 }
 
@@ -415,33 +416,33 @@ async function choices(page: Page, args: Args): Promise<Record<string, unknown>>
   await page.keyboard.press('Tab');
   await page.waitForFunction(() => document.querySelectorAll('.monaco-editor .ghost-text-decoration').length === 0);
   const lines = await editorLines(page);
-  return { first, second, third, back, lines, outcomes: await outcomeRow(page) };
+  return { first, second, third, back, lines, outcomes: await outcomeRow(page, true) };
 }
 
-/** A word taken, then the suggestion left; a second one typed over: the counts the menu shows. */
+/** Asked for by hand in two function bodies: a word taken, then each left; the menu's counts. */
 async function outcomes(page: Page, args: Args): Promise<Record<string, unknown>> {
   await openWorkbench(page, args);
   await openFile(page, args.file);
   await page.click('.monaco-editor .view-lines');
-  await page.keyboard.press('Control+End');
   const before = await outcomeRow(page);
   await page.click('.monaco-editor .view-lines');
-  await page.keyboard.press('Control+End');
-  await page.keyboard.type('def area(w, h):');
-  await page.keyboard.press('Enter');
-  await page.locator('.monaco-editor .ghost-text-decoration').first().waitFor({ timeout: TIMEOUT });
-  const ghost = await ghostText(page);
+  const ask = async (line: number): Promise<string> => {
+    await page.keyboard.press('Control+Home');
+    for (let i = 1; i < line; i += 1) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    await runCommand(page, 'Trigger Inline Suggestion'); // editor.action.inlineSuggest.trigger
+    await page.locator('.monaco-editor .ghost-text-decoration').first().waitFor({ timeout: TIMEOUT });
+    return ghostText(page);
+  };
+  const area = await ask(2);
   await page.keyboard.press('Control+ArrowRight'); // editor.action.inlineSuggest.acceptNextWord
-  await nextGhost(page, ghost);
+  await nextGhost(page, area);
   await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+End');
-  await page.keyboard.press('Enter');
-  await page.keyboard.type('def mul(a, b):');
-  await page.keyboard.press('Enter');
-  await page.locator('.monaco-editor .ghost-text-decoration').first().waitFor({ timeout: TIMEOUT });
-  await page.keyboard.type('x');
+  const mul = await ask(5); // the cursor left the first suggestion
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('ArrowUp'); // and this one
   await page.waitForTimeout(500);
-  return { before, lines: await editorLines(page), after: await outcomeRow(page) };
+  return { before, area, mul, lines: await editorLines(page), after: await outcomeRow(page) };
 }
 
 const scenarios = { inline, pull, manager, managerPull, switchModel, speed, firstRun, chat, statusMenu, shots, partial, choices, outcomes };
