@@ -20,6 +20,7 @@ import random
 import statistics
 import time
 from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -234,30 +235,66 @@ async def real_model_first_suggestion() -> tuple[float, float] | None:
     return done - started, done - requested
 
 
-async def real_model_choices(positions: int) -> tuple[list[float], list[float], list[int]] | None:
-    """With the real model, at fresh cursors: the first suggestion (an automatic request), then
-    the other choices (an invoked request there: the first comes from the cache, the others
-    are sampled from the same prompt). Seconds each, and how many choices came."""
+#: Functions to complete for the choices, each a signature and its docstring.
+FUNCTIONS = [
+    ("area(width, height)", "The area of a rectangle."),
+    ("square(x)", "x times x."),
+    ("is_even(n)", "Whether n is even."),
+    ("greet(name)", "A greeting for name."),
+    ("is_empty(items)", "Whether items has no element."),
+    ("factorial(n)", "n! computed with a loop."),
+    ("count_vowels(s)", "How many vowels s contains."),
+    ("to_fahrenheit(celsius)", "A temperature in Celsius, in Fahrenheit."),
+]
+
+
+@dataclass
+class Choices:
+    """Per cursor: seconds to the first suggestion and then to the others, the suggestions
+    offered; per generation: the prompt tokens the model evaluated (first ones, samples)."""
+
+    first: list[float] = field(default_factory=list)
+    others: list[float] = field(default_factory=list)
+    offered: list[int] = field(default_factory=list)
+    first_prompt_tokens: list[int] = field(default_factory=list)
+    sample_prompt_tokens: list[int] = field(default_factory=list)
+
+
+async def real_model_choices(positions: int) -> Choices | None:
+    """With the real model (as Ollama ships it: no fill-in-the-middle), in the bodies of
+    ``positions`` functions: the first suggestion (an automatic request), then the other
+    choices (an invoked request there: the first comes from the cache, the others are sampled
+    from the same prompt)."""
+    functions = [FUNCTIONS[i % len(FUNCTIONS)] for i in range(positions + 1)]
+    text = "".join(f'def {sig}:\n    """{doc}"""\n    \n\n\n' for sig, doc in functions)
+    measured = Choices()
     with FakeOllama() as fake:
         try:
-            fake.use_real_model("gemma3:270m")
+            fake.use_real_model("gemma3:270m", fim=False)
         except RuntimeError:
             return None
         config = {"endpoints": [fake.url], "completion": {"model": "gemma3:270m", **NO_PAUSE}}
-        first, others, counts = [], [], []
         async with ServerSession(config) as session:
-            session.open(URI, TEXT)
-            await session.inline(URI, LINE, COLUMN)  # the model loads
-            for i in range(positions):
-                session.insert(URI, 0, 0, f"# edit {i}\n")  # a new prompt from its first line
-                line = LINE + i + 1
+            session.open(URI, text)
+            await session.inline(URI, 2, 4)  # the model loads
+            fake.clear_requests()
+            for i in range(1, positions + 1):
+                line = 5 * i + 2
                 started = time.perf_counter()
-                await session.inline(URI, line, COLUMN)
-                first.append(time.perf_counter() - started)
+                await session.inline(URI, line, 4)
+                measured.first.append(time.perf_counter() - started)
                 started = time.perf_counter()
-                counts.append(len(await session.choices(URI, line, COLUMN)))
-                others.append(time.perf_counter() - started)
-    return first, others, counts
+                measured.offered.append(len(await session.choices(URI, line, 4)))
+                measured.others.append(time.perf_counter() - started)
+        for request in generations(fake):
+            if "prompt_eval_count" not in request.metrics:
+                continue  # stopped early (the suggestion was complete): no final metrics
+            sampled = "seed" in request.body.get("options", {})
+            tokens = request.metrics["prompt_eval_count"]
+            (measured.sample_prompt_tokens if sampled else measured.first_prompt_tokens).append(
+                tokens
+            )
+    return measured
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -321,17 +358,19 @@ async def main(args: argparse.Namespace) -> None:
         rows.append(Row("real model (gemma3 270M): start to first suggestion", f"{real[0]:.2f} s"))
         rows.append(Row("real model: first request alone", f"{real[1] * 1000:.0f} ms"))
     if choices is not None:
-        first, others, counts = choices
-        rows.append(
-            Row("real model: first suggestion p50", f"{statistics.median(first) * 1e3:.0f} ms")
-        )
-        rows.append(
+        first = statistics.median(choices.first)
+        came = [t for t, n in zip(choices.others, choices.offered, strict=True) if n > 0] or [0.0]
+        others = statistics.median(came)
+        rows += [
+            Row("choices (real model): first suggestion p50", f"{first * 1e3:.0f} ms"),
+            Row("choices: the others after it p50 (where any came)", f"{others * 1e3:.0f} ms"),
+            Row("choices: suggestions offered", " ".join(map(str, choices.offered))),
             Row(
-                "real model: the other choices after it p50",
-                f"{statistics.median(others) * 1e3:.0f} ms",
-            )
-        )
-        rows.append(Row("real model: choices per invoked request", " ".join(map(str, counts))))
+                "choices: prompt tokens evaluated, first / sample p50",
+                f"{statistics.median(choices.first_prompt_tokens or [0]):.0f} / "
+                f"{statistics.median(choices.sample_prompt_tokens or [0]):.0f}",
+            ),
+        ]
     print_table(f"Inline completion, {args.requests} paired requests", rows)
 
 
