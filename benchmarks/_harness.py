@@ -6,6 +6,7 @@ import asyncio
 import statistics
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,8 @@ class ServerSession:
         self.statuses: list[Any] = []
         self.messages: list[str] = []
         self.versions: dict[str, int] = {}
+        self.stderr: deque[str] = deque(maxlen=200)  # the server's last stderr lines
+        self._drain: asyncio.Future[None] | None = None
 
         @self.client.feature("ollama/status")  # type: ignore[untyped-decorator]
         def on_status(params: Any) -> None:
@@ -63,12 +66,25 @@ class ServerSession:
         def on_log(params: types.LogMessageParams) -> None:
             pass
 
+        @self.client.feature("ollama/chatDelta")  # type: ignore[untyped-decorator]
+        def on_chat_delta(params: Any) -> None:
+            pass
+
+        @self.client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)  # type: ignore[untyped-decorator]
+        def on_progress_create(params: types.WorkDoneProgressCreateParams) -> None:
+            pass
+
         @self.client.feature(types.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]
         def on_message(params: types.ShowMessageParams) -> None:
             self.messages.append(params.message)
 
     async def __aenter__(self) -> ServerSession:
         await self.client.start_io(sys.executable, "-m", "ollama_lsp", "--log-level", "warning")
+        # pygls's client pipes the server's stderr and never reads it: a server that logs
+        # enough would block on a full pipe. Keep its last lines instead.
+        stderr = self.client._server.stderr if self.client._server else None
+        if stderr is not None:
+            self._drain = asyncio.ensure_future(self._keep_stderr(stderr))
         await self.client.initialize_async(
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(
@@ -79,6 +95,10 @@ class ServerSession:
         )
         self.client.initialized(types.InitializedParams())
         return self
+
+    async def _keep_stderr(self, stream: asyncio.StreamReader) -> None:
+        while line := await stream.readline():
+            self.stderr.append(line.decode(errors="replace").rstrip())
 
     async def __aexit__(self, *exc: object) -> None:
         try:

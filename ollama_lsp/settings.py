@@ -19,12 +19,13 @@ from typing import Any, Literal, Union, get_args, get_origin
 import attrs
 
 from ollama_lsp.models import Role
-from ollama_lsp.ollama import ClientSettings, redact
+from ollama_lsp.ollama import APIS, Api, ClientSettings, redact
 
 __all__ = [
     "ChatSettings",
     "CompletionSettings",
     "DebounceSettings",
+    "Endpoint",
     "MemorySettings",
     "SettingProblem",
     "Settings",
@@ -66,8 +67,32 @@ def _at_least(limit: float) -> Any:
 _non_negative = _at_least(0)
 
 
-def _url_list(_: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
-    for url in value:
+@attrs.frozen
+class Endpoint:
+    """An endpoint that names its API: ``{"url": "http://gpu:8000/v1", "api": "openai"}``
+    (a plain URL string is an Ollama endpoint)."""
+
+    url: str
+    api: Api = "ollama"
+
+    @classmethod
+    def from_json(cls, value: Any) -> Endpoint:
+        if not isinstance(value, Mapping) or not isinstance(value.get("url"), str):
+            raise _Invalid('expected a URL, or an object {"url": ..., "api": "openai"}')
+        api = value.get("api", "ollama")
+        if api not in APIS:
+            raise _Invalid(f"{api!r} is not an API: " + " or ".join(f'"{a}"' for a in APIS))
+        return cls(value["url"], api)
+
+
+def _url_of(endpoint: str | Endpoint) -> str:
+    return endpoint.url if isinstance(endpoint, Endpoint) else endpoint
+
+
+def _url_list(
+    _: object, attribute: attrs.Attribute[Any], value: tuple[str | Endpoint, ...]
+) -> None:
+    for url in map(_url_of, value):
         if not re.fullmatch(r"(https?://)?(\[[0-9a-fA-F:.]+\]|[\w.\-]*)(:\d+)?(/\S*)?", url):
             raise _Invalid(f"{url!r} is not a host or URL such as http://127.0.0.1:11434")
 
@@ -161,10 +186,11 @@ class TimeoutSettings:
 class Settings:
     """Everything a user can configure, with the defaults used when a key is missing or bad.
 
-    An empty ``endpoints`` means "from ``OLLAMA_HOST``, else http://127.0.0.1:11434".
+    An empty ``endpoints`` means "from ``OLLAMA_HOST``, else http://127.0.0.1:11434"; a string
+    is an Ollama endpoint, an :class:`Endpoint` may speak the OpenAI-compatible API.
     """
 
-    endpoints: tuple[str, ...] = attrs.field(default=(), validator=_url_list)
+    endpoints: tuple[str | Endpoint, ...] = attrs.field(default=(), validator=_url_list)
     api_key: str | None = None
     headers: Mapping[str, str] = attrs.field(factory=dict)
     keep_alive: str | int = attrs.field(default="30m", validator=_duration)
@@ -191,7 +217,8 @@ class Settings:
         """The Ollama client's settings: ours where given, ``OLLAMA_HOST`` / ``OLLAMA_API_KEY``
         otherwise."""
         return ClientSettings.from_env(
-            endpoints=self.endpoints or None,
+            endpoints=tuple(map(_url_of, self.endpoints)) or None,
+            apis={e.url: e.api for e in self.endpoints if isinstance(e, Endpoint)},
             api_key=self.api_key,
             headers=dict(self.headers),
             verify_tls=self.tls.verify,
@@ -240,6 +267,8 @@ def _coerce(value: Any, annotation: Any) -> Any:
         if value in args:
             return value
         raise _Invalid("must be one of " + ", ".join(f'"{a}"' for a in args))
+    if annotation == str | Endpoint:
+        return value if isinstance(value, str) else Endpoint.from_json(value)
     if origin in (types.UnionType, Union):
         errors = []
         for arg in args:

@@ -339,6 +339,7 @@ class CompletionPipeline:
         self._tickets.pop(uri, None)
         self.cache.forget(uri)
         self.edits.forget(uri)
+        self.similarity.forget(uri)
 
     def cancel_all(self) -> None:
         for gen in list(self._generations.values()):
@@ -561,7 +562,7 @@ class CompletionPipeline:
 
             options = self._options(shape, seed)
             result: CompletionResult = await provider.complete_code(
-                prompt, model=model, options=options, should_stop=should_stop
+                prompt, model=model, options=options, should_stop=should_stop, affinity=gen.uri
             )
             for observer in self.observers:
                 observer.succeeded()

@@ -11,6 +11,7 @@ from ollama_lsp.context._exclusion import (
     path_from_uri,
     relative_path,
 )
+from ollama_lsp.context._secrets import is_credential_file, redact_secrets
 from ollama_lsp.context._similarity import SimilarityIndex, identifiers
 from ollama_lsp.context._types import CodeContext, Document, EditedRange, LineEdit, Snippet
 from ollama_lsp.context._window import CHARS_PER_TOKEN, cut_window, estimate_tokens
@@ -30,7 +31,9 @@ __all__ = [
     "edit_snippets",
     "estimate_tokens",
     "identifiers",
+    "is_credential_file",
     "is_excluded",
     "path_from_uri",
+    "redact_secrets",
     "relative_path",
 ]

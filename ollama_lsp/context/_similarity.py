@@ -111,21 +111,38 @@ def index_document(text: str, window_lines: int) -> DocumentIndex:
 
 
 class SimilarityIndex:
-    """Indexes open documents (bounded LRU by ``(uri, version)``) and ranks their windows."""
+    """Indexes open documents (bounded LRU by ``(uri, version)``) and ranks their windows.
+
+    A document over ``max_chars`` (a minified bundle, a log) gives no snippets: indexing it
+    would hold the event loop for a second and its windows are rarely worth a prompt.
+    """
 
     def __init__(
-        self, *, window_lines: int = 20, max_documents: int = 64, candidate_documents: int = 6
+        self,
+        *,
+        window_lines: int = 20,
+        max_documents: int = 64,
+        candidate_documents: int = 6,
+        max_chars: int = 1_000_000,
     ) -> None:
         self.window_lines = window_lines
+        self.max_chars = max_chars
         self.candidate_documents = candidate_documents
         self._indexes: LRUCache[tuple[str, int, int], DocumentIndex] = LRUCache(max_documents)
         self._rankings: LRUCache[object, tuple[RankedWindow, ...]] = LRUCache(32)
+
+    def forget(self, uri: str) -> None:
+        """Drop what was indexed of ``uri`` (it was closed): its text is not kept alive."""
+        for key in [key for key in self._indexes if key[0] == uri]:
+            del self._indexes[key]
+        self._rankings.clear()
 
     def index(self, document: Document) -> DocumentIndex:
         key = (document.uri, document.version, len(document.text))
         found = self._indexes.get(key)
         if found is None:
-            found = index_document(document.text, self.window_lines)
+            text = document.text if len(document.text) <= self.max_chars else ""
+            found = index_document(text, self.window_lines)
             self._indexes[key] = found
         return found
 

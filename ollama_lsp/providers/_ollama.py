@@ -121,8 +121,9 @@ class OllamaProvider:
         model: str,
         options: ModelOptions | None = None,
         should_stop: ShouldStop | None = None,
+        affinity: str | None = None,
     ) -> CompletionResult:
-        """Stream a completion from ``/api/generate``.
+        """Stream a completion from ``/api/generate`` (``affinity`` matters to a fleet only).
 
         After each chunk ``should_stop(text_so_far)`` may end the generation: the stream is
         closed, so Ollama stops generating, and the partial text is returned with
@@ -171,6 +172,7 @@ class OllamaProvider:
         *,
         model: str,
         options: ModelOptions | None = None,
+        affinity: str | None = None,
     ) -> AsyncGenerator[ChatChunk, None]:
         """A chat answer chunk by chunk; closing the iterator stops the generation at once."""
         stream = self.client.chat_stream(

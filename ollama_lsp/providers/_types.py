@@ -99,12 +99,13 @@ class ChatChunk:
 class AiCapabilities:
     """What a model can do, as its server reports it.
 
-    ``fim`` is fill-in-the-middle (Ollama's ``insert`` capability); ``context_window`` is in
-    tokens, ``None`` when the server does not say.
+    ``fim`` is fill-in-the-middle (Ollama's ``insert`` capability), ``None`` when the server
+    does not say (an OpenAI-compatible engine: the family table decides); ``context_window`` is
+    in tokens, ``None`` when the server does not say.
     """
 
     streaming: bool
     code_completion: bool
-    fim: bool
+    fim: bool | None
     chat: bool
     context_window: int | None

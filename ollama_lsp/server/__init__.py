@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ollama_lsp.server.features import FEATURES, register_features
+from ollama_lsp.server.log import attach_client_log
 from ollama_lsp.server.server import OllamaLanguageServer, guarded, guarded_notification
 from ollama_lsp.server.services import Services, create_services
 
@@ -23,6 +24,9 @@ def create_server(
 ) -> OllamaLanguageServer:
     """A server with its services and every feature of ``features`` except ``exclude``."""
     server = OllamaLanguageServer()
+    # What happens before the settings arrive (a bad first change, say) reaches the editor's
+    # log too; the settings' logLevel re-levels it.
+    attach_client_log(server, "info")
     services = create_services(server)
     skipped = set(exclude)
     register_features(server, services, [name for name in features if name not in skipped])

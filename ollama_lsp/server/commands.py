@@ -34,7 +34,12 @@ Args = Mapping[str, Any]
 Handler = Callable[[OllamaLanguageServer, Args], Awaitable[Any]]
 
 
-def _argument(argument: Any) -> Args:
+def _argument(arguments: tuple[Any, ...]) -> Args:
+    """The command's one argument: a JSON object; none (missing ``arguments``, ``[]``,
+    ``[null]``) is an empty one, as clients send for commands without arguments."""
+    if len(arguments) > 1:
+        raise JsonRpcInvalidParams("ollama-lsp commands take one argument, a JSON object.")
+    argument = arguments[0] if arguments else None
     if argument is None:
         return {}
     if isinstance(argument, Mapping):
@@ -76,12 +81,12 @@ def register_command(server: OllamaLanguageServer, name: str, handler: Handler) 
     :func:`functools.partial`.
     """
 
-    async def run(ls: OllamaLanguageServer, argument: Any = None) -> Any:
+    async def run(ls: OllamaLanguageServer, *arguments: Any) -> Any:
         if isinstance(ls.protocol, OllamaProtocol):
             ls.protocol.track_command()
         try:
             await ls.ready.wait()
-            return await handler(ls, _argument(argument))
+            return await handler(ls, _argument(arguments))
         except asyncio.CancelledError:
             raise
         except AiError as error:

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from typing import Any, ParamSpec, TypeVar, overload
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
@@ -83,6 +84,8 @@ class OllamaProtocol(LanguageServerProtocol):
     - ``$/cancelRequest`` of a command cancels the command's task (:meth:`track_command`);
       pygls 2.1.1 runs commands under a generator whose cancellation never reaches them.
     - Requests and notifications are told apart by their fields (:meth:`handle_message`).
+    - ``didChange`` for a document never opened is ignored (pygls 2.1.1 raises ``KeyError``),
+      and a change whose range starts after its end is refused (pygls would duplicate text).
     """
 
     def structure_message(self, data: dict[str, Any]) -> Any:
@@ -116,6 +119,28 @@ class OllamaProtocol(LanguageServerProtocol):
         else:
             context.run(self._handle_notification, method, message.params)
 
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        uri = params.text_document.uri
+        if unquote(uri) not in self.workspace.text_documents:
+            log.warning("didChange for %s, which was never opened: ignored", uri)
+            return
+        for change in params.content_changes:
+            if isinstance(change, types.TextDocumentContentChangePartial) and _reversed(
+                change.range
+            ):
+                log.warning(
+                    "didChange for %s: the range %s starts after its end: change refused "
+                    "(the editor and the server may now disagree; reopen the file)",
+                    uri,
+                    change.range,
+                )
+                continue
+            self.workspace.update_text_document(params.text_document, change)
+        handler = self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)
+        if handler is not None:
+            yield handler, (params,), None
+
     @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
     def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Any:
         _command_token.set(params.work_done_token)
@@ -143,6 +168,11 @@ class OllamaProtocol(LanguageServerProtocol):
             log.debug("ignoring a late response to request %s", msg_id)
             return
         super()._handle_response(msg_id, result, error)
+
+
+def _reversed(span: types.Range) -> bool:
+    start, end = span.start, span.end
+    return (start.line, start.character) > (end.line, end.character)
 
 
 class OllamaLanguageServer(LanguageServer):

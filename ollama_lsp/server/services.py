@@ -84,7 +84,7 @@ def create_services(server: OllamaLanguageServer) -> Services:
         backend=backend,
         pipeline=backend.pipeline,
         store=store,
-        downloads=DownloadQueue(lambda: backend.client, store),
+        downloads=DownloadQueue(backend.ollama_at, store),
         chosen=chosen,
         fit=FitCheck(server, backend),
         usage=usage,

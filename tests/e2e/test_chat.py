@@ -168,3 +168,24 @@ async def test_history_is_trimmed_to_the_model_context(
     last = chat_prompts(fake_ollama)[-1]
     assert "question 3" in last and "question 2" in last
     assert "question 0" not in last
+
+
+@pytest.mark.parametrize("answer", ["Send it", "Leave it out", None])
+async def test_a_private_document_goes_to_chat_only_when_the_user_says_so(
+    tmp_path: Path, fake_ollama: FakeOllama, answer: str | None
+) -> None:
+    env = "file:///project/.env"
+    code = "file:///project/app.py"
+    async with started(tmp_path / "s.db", fake_ollama, **SETTINGS) as client:
+        client.answers = [answer]  # type: ignore[attr-defined]
+        open_document(client, env, "DB_PASSWORD=hunter2-0123456789\n", "dotenv")
+        key = "sk-proj-abcdefghij0123456789ABCDEFGHIJklm"
+        open_document(client, code, f'client = OpenAI(api_key="{key}")\n')
+        await execute(client, "ollama.chat", {"message": "What is set?", "includeDocument": env})
+        await execute(client, "ollama.chat", {"message": "Review", "includeDocument": code})
+        asked = [q.message for q in client.questions]  # type: ignore[attr-defined]
+    about_env, about_code = chat_prompts(fake_ollama)
+    assert len(asked) == 1 and ".env looks like it holds secrets" in asked[0]
+    assert ("hunter2-0123456789" in about_env) == (answer == "Send it")
+    assert "What is set?" in about_env  # the question goes either way
+    assert key not in about_code and 'api_key="<redacted>"' in about_code  # never asked

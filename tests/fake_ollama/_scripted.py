@@ -189,7 +189,9 @@ class ScriptedEngine:
             else self.config.tokens_per_second
         )
         exhausts = rule is not None and rule.exhausts_budget
-        return _ScriptedGeneration(request, text, latency, rate, exhausts_budget=exhausts)
+        generation = _ScriptedGeneration(request, text, latency, rate, exhausts_budget=exhausts)
+        generation.prompt_rate = self.config.prompt_tokens_per_second
+        return generation
 
 
 class _ScriptedGeneration:
@@ -207,6 +209,7 @@ class _ScriptedGeneration:
         self.latency = latency
         self.rate = rate
         self.exhausts_budget = exhausts_budget
+        self.prompt_rate = 0.0
         self.stats = GenerationStats()
 
     def _evaluate_prompt(self) -> int:
@@ -228,8 +231,11 @@ class _ScriptedGeneration:
     async def pieces(self) -> AsyncIterator[str]:
         started = time.perf_counter_ns()
         self.stats.prompt_eval_count = self._evaluate_prompt()
-        if self.latency > 0:
-            await asyncio.sleep(self.latency)
+        evaluating = self.latency
+        if self.prompt_rate > 0:
+            evaluating += self.stats.prompt_eval_count / self.prompt_rate
+        if evaluating > 0:
+            await asyncio.sleep(evaluating)
         eval_start = time.perf_counter_ns()
         self.stats.prompt_eval_duration = max(eval_start - started, 1)
         stops = StopFilter(self.request.stop)

@@ -49,6 +49,8 @@ t.test('status lines name endpoints, their health and the role models', function
     endpoints = {
       { url = 'http://127.0.0.1:11434', healthy = true, version = '0.12.0' },
       { url = 'http://gpu:11434', healthy = false, error = 'connection refused' },
+      { url = 'http://vllm:8000/v1', api = 'openai', healthy = true, loadedModels = { 'qwen' },
+        latencyMs = 41.6, requests = 12, share = 0.75 },
     },
     lastErrors = { 'model not found' },
   })
@@ -58,6 +60,7 @@ t.test('status lines name endpoints, their health and the role models', function
     'Chat model: b:7b',
     'Endpoint http://127.0.0.1:11434: ok, Ollama 0.12.0',
     'Endpoint http://gpu:11434: unreachable: connection refused',
+    'Endpoint http://vllm:8000/v1: ok, OpenAI-compatible, loaded: qwen, 42 ms to first token, 75% of requests',
     'Error: model not found',
   }, lines)
 end)

@@ -1,5 +1,5 @@
 /** Pure text for the status bar, quick picks and messages (no vscode import: unit-tested). */
-import type { CatalogEntry, ListModelsResult, ModelEntry, OutcomeCounts, StatusParams } from './protocol';
+import type { CatalogEntry, EndpointStatus, ListModelsResult, ModelEntry, OutcomeCounts, StatusParams } from './protocol';
 
 /** Bytes as a short decimal size ("4.1 GB"). */
 export function formatBytes(bytes: number | undefined | null): string {
@@ -193,4 +193,13 @@ export function pullPickGroups(result: ListModelsResult): PickGroup[] {
   const rest = all.filter((i) => !recommended.some((r) => r.model === i.model));
   const groups = [{ label: 'Recommended for this machine', items: recommended }, { label: 'All models', items: rest }];
   return groups.filter((g) => g.items.length > 0);
+}
+
+/** One endpoint for the menu: engine, loaded models, latency to the first token, share. */
+export function endpointSummary(e: EndpointStatus): string {
+  const parts = [e.api === 'openai' ? 'OpenAI-compatible' : `Ollama ${e.version ?? ''}`.trim()];
+  if (e.loadedModels?.length) parts.push(`loaded: ${e.loadedModels.join(', ')}`);
+  if (typeof e.latencyMs === 'number') parts.push(`${Math.round(e.latencyMs)} ms to first token`);
+  if (e.requests) parts.push(`${Math.round((e.share ?? 0) * 100)}% of requests`);
+  return parts.join(' · ');
 }

@@ -80,9 +80,14 @@ export interface SwitchResult {
 
 export interface EndpointStatus {
   url: string;
+  api?: 'ollama' | 'openai';
   healthy: boolean;
   version?: string | null;
   error?: string | null;
+  loadedModels?: string[];
+  latencyMs?: number | null;
+  requests?: number;
+  share?: number;
 }
 
 /** How the suggestions shown ended: counts, and rates of the shown ones (null: none shown). */

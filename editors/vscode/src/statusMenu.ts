@@ -3,7 +3,7 @@
  * Manager, chat, completions on or off for the current language, the endpoints and logs.
  */
 import * as vscode from 'vscode';
-import { completionsOff, outcomeRow } from './format';
+import { completionsOff, endpointSummary, outcomeRow } from './format';
 import { Commands, type StatusResult } from './protocol';
 import { errorMessage, type OllamaServer } from './server';
 
@@ -76,7 +76,7 @@ function items(status: StatusResult | string, language: string | undefined): Men
     for (const e of status.endpoints ?? []) {
       menu.push({
         label: `${e.healthy ? '$(pass-filled)' : '$(error)'} ${e.url}`,
-        description: e.healthy ? `Ollama ${e.version ?? ''}`.trim() : (e.error ?? 'unreachable'),
+        description: e.healthy ? endpointSummary(e) : (e.error ?? 'unreachable'),
         run: command('workbench.action.openSettings', 'ollama.endpoints'),
       });
     }

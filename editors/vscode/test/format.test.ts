@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import {
   catalogPickItems,
   completionsOff,
+  endpointSummary,
   formatBytes,
   lastSpeed,
   modelPickItems,
@@ -85,3 +86,11 @@ test('Pull Model offers only models not pulled yet, warning when one may not fit
   assert.equal(items[0].detail, 'starcoder2');
 });
 
+
+test('an endpoint shows its engine, loaded models, latency and share', () => {
+  assert.equal(endpointSummary({ url: 'http://a', healthy: true, version: '0.12.6' }), 'Ollama 0.12.6');
+  assert.equal(
+    endpointSummary({ url: 'http://b/v1', api: 'openai', healthy: true, loadedModels: ['qwen'], latencyMs: 41.6, requests: 12, share: 0.75 }),
+    'OpenAI-compatible · loaded: qwen · 42 ms to first token · 75% of requests',
+  );
+});

@@ -23,9 +23,10 @@ from lsprotocol import converters, types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.workspace import TextDocument
 
+from ollama_lsp.context import is_credential_file, is_excluded, redact_secrets
 from ollama_lsp.providers import ChatChunk, ChatMessage, GenerationStats, ModelOptions
 from ollama_lsp.server.backend import Backend
-from ollama_lsp.server.commands import Args, optional_str, register_command, required_str
+from ollama_lsp.server.commands import Args, ask, optional_str, register_command, required_str
 from ollama_lsp.server.memory import PressureMonitor
 from ollama_lsp.server.positions import cursor_at
 from ollama_lsp.server.progress import ProgressHandle
@@ -43,6 +44,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHAT_DELTA = "ollama/chatDelta"
+SEND_PRIVATE, LEAVE_OUT = "Send it", "Leave it out"
 SYSTEM_PROMPT = (
     "You are a coding assistant inside the user's editor. Answer concisely; put code in fenced "
     "blocks with the language named."
@@ -113,7 +115,27 @@ def _document_text(ls: OllamaLanguageServer, uri: str) -> TextDocument:
     return document
 
 
-def _context(ls: OllamaLanguageServer, args: Args) -> str | None:
+async def _shareable(ls: OllamaLanguageServer, document: TextDocument, text: str) -> str | None:
+    """``text`` of ``document`` as it may go to the model: secret values redacted; from a file
+    that is private (the deny-list, ``completion.exclude``, or a credential by its content),
+    only once the user said so (``None``: leave it out)."""
+    private = is_excluded(document.uri, ls.settings.completion.exclude) or is_credential_file(
+        document.source, document.language_id or ""
+    )
+    if not private:
+        return redact_secrets(text)
+    name = document.uri.rsplit("/", 1)[-1] or document.uri
+    chosen = await ask(
+        ls,
+        f"{name} looks like it holds secrets (credentials, keys). Send it to the chat model "
+        "as it is?",
+        SEND_PRIVATE,
+        LEAVE_OUT,
+    )
+    return text if chosen == SEND_PRIVATE else None
+
+
+async def _context(ls: OllamaLanguageServer, args: Args) -> str | None:
     """The selection or the document the question is about, as text for the prompt."""
     selection = args.get("includeSelection")
     if isinstance(selection, dict):
@@ -127,11 +149,14 @@ def _context(ls: OllamaLanguageServer, args: Args) -> str | None:
         start = cursor_at(source, document.position_codec, span.start).offset
         end = cursor_at(source, document.position_codec, span.end).offset
         fence = document.language_id or ""
-        return f"Selected code from {uri}:\n```{fence}\n{source[start:end]}\n```"
+        text = await _shareable(ls, document, source[start:end])
+        return None if text is None else f"Selected code from {uri}:\n```{fence}\n{text}\n```"
     uri = optional_str(args, "includeDocument")
     if uri is not None:
         document = _document_text(ls, uri)
-        return f"The file {uri}:\n```{document.language_id or ''}\n{document.source}\n```"
+        text = await _shareable(ls, document, document.source)
+        fence = document.language_id or ""
+        return None if text is None else f"The file {uri}:\n```{fence}\n{text}\n```"
     return None
 
 
@@ -215,7 +240,7 @@ async def chat(
     conversation_id = optional_str(args, "conversationId") or conversations.new_id()
     model = optional_str(args, "model") or ls.settings.chat.model
     provider = backend.provider  # fails clearly while the server is still starting
-    context = _context(ls, args)
+    context = await _context(ls, args)
     content = f"{context}\n\n{question}" if context else question
     num_ctx = ls.settings.chat.num_ctx
     window = (await provider.capabilities(model)).context_window or num_ctx
@@ -224,7 +249,9 @@ async def chat(
         [ChatMessage("system", SYSTEM_PROMPT), *conversations.history(conversation_id), asked],
         max(256, min(window, num_ctx) - ANSWER_RESERVE),
     )
-    chunks = provider.stream_chat(messages, model=model, options=ModelOptions(num_ctx=num_ctx))
+    chunks = provider.stream_chat(
+        messages, model=model, options=ModelOptions(num_ctx=num_ctx), affinity=conversation_id
+    )
     parts: list[str] = []
     started = time.monotonic()
     delta_head = {"conversationId": conversation_id}

@@ -12,6 +12,7 @@ from functools import partial
 from lsprotocol import types
 
 from ollama_lsp.completion.pipeline import CompletionPipeline
+from ollama_lsp.server.heap import return_freed_memory
 from ollama_lsp.server.server import OllamaLanguageServer, guarded_notification
 from ollama_lsp.server.suggest import as_document, line_edits
 
@@ -44,6 +45,7 @@ def did_close(
     pipeline: CompletionPipeline,
 ) -> None:
     pipeline.document_closed(params.text_document.uri)
+    return_freed_memory()  # a closed document's text (maybe megabytes) goes back to the system
 
 
 def register(server: OllamaLanguageServer, pipeline: CompletionPipeline) -> None:

@@ -1,8 +1,10 @@
+import gc
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ollama_lsp.context import Document, SimilarityIndex, identifiers
-from ollama_lsp.context._similarity import index_document
+from ollama_lsp.context._similarity import DocumentIndex, index_document
 
 
 def test_identifiers_skip_keywords_numbers_and_single_letters() -> None:
@@ -45,3 +47,22 @@ def test_index_is_cached_by_uri_and_version() -> None:
     assert similarity.index(first) is similarity.index(first)
     changed = Document("file:///a.py", "gamma delta", "python", 2)
     assert "gamma" in similarity.index(changed).postings
+
+
+def test_a_closed_document_is_forgotten_and_its_text_not_kept() -> None:
+    index = SimilarityIndex()
+    text = "def total_price(items):\n    return sum(item.price for item in items)\n" * 3
+    document = Document("file:///w/shop.py", text, "python", 1)
+    index.index(document)
+    assert any(isinstance(r, DocumentIndex) for r in gc.get_referrers(text))
+
+    index.forget(document.uri)
+
+    assert not any(isinstance(r, DocumentIndex) for r in gc.get_referrers(text))
+
+
+def test_a_huge_document_gives_no_snippets_and_costs_no_indexing() -> None:
+    index = SimilarityIndex(max_chars=1000)
+    huge = Document("file:///w/bundle.min.js", "total_price(items);" * 100, "javascript", 1)
+    assert index.index(huge).windows == ()
+    assert index.rank(frozenset({"total_price", "items"}), [huge], min_score=0.0) == ()

@@ -66,6 +66,26 @@ function M.model_lines(result)
   return lines
 end
 
+--- One endpoint of `ollama.status`: health, engine, loaded models, latency and share.
+---@param e table
+---@return string
+function M.endpoint_summary(e)
+  if not e.healthy then
+    return 'unreachable: ' .. (e.error or 'no answer')
+  end
+  local parts = { e.api == 'openai' and 'ok, OpenAI-compatible' or ('ok, Ollama ' .. (e.version or '?')) }
+  if e.loadedModels and #e.loadedModels > 0 then
+    table.insert(parts, 'loaded: ' .. table.concat(e.loadedModels, ', '))
+  end
+  if type(e.latencyMs) == 'number' then
+    table.insert(parts, ('%d ms to first token'):format(math.floor(e.latencyMs + 0.5)))
+  end
+  if (e.requests or 0) > 0 then
+    table.insert(parts, ('%d%% of requests'):format(math.floor((e.share or 0) * 100 + 0.5)))
+  end
+  return table.concat(parts, ', ')
+end
+
 --- The `ollama.status` result as readable lines.
 ---@param s table
 ---@param current table|nil the last `ollama/status` (for the speed)
@@ -79,9 +99,7 @@ function M.status_lines(s, current)
   table.insert(lines, ('Completion model: %s'):format(roles.completion or '-'))
   table.insert(lines, ('Chat model: %s'):format(roles.chat or '-'))
   for _, e in ipairs(s.endpoints or {}) do
-    local what = e.healthy and ('ok, Ollama ' .. (e.version or '?'))
-      or ('unreachable: ' .. (e.error or 'no answer'))
-    table.insert(lines, ('Endpoint %s: %s'):format(e.url, what))
+    table.insert(lines, ('Endpoint %s: %s'):format(e.url, M.endpoint_summary(e)))
   end
   for _, err in ipairs(s.lastErrors or {}) do
     table.insert(lines, 'Error: ' .. (type(err) == 'table' and (err.message or vim.inspect(err)) or tostring(err)))
