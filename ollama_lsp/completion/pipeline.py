@@ -562,7 +562,7 @@ class CompletionPipeline:
 
             options = self._options(shape, seed)
             result: CompletionResult = await provider.complete_code(
-                prompt, model=model, options=options, should_stop=should_stop, affinity=gen.uri
+                prompt, model=model, options=options, should_stop=should_stop, affinity=request.document.uri
             )
             for observer in self.observers:
                 observer.succeeded()
