@@ -153,8 +153,17 @@ class ServerSession:
         )
 
     async def inline(
-        self, uri: str, line: int, character: int, *, invoked: bool = True
+        self, uri: str, line: int, character: int, *, invoked: bool = False
     ) -> str | None:
+        """The first suggestion's text. Automatic by default: with no debounce in the settings
+        it is answered at once, and an invoked request would also sample other choices."""
+        texts = await self.choices(uri, line, character, invoked=invoked)
+        return texts[0] if texts else None
+
+    async def choices(
+        self, uri: str, line: int, character: int, *, invoked: bool = True
+    ) -> list[str]:
+        """The texts of every item answered (an invoked request offers up to three)."""
         kind = (
             types.InlineCompletionTriggerKind.Invoked
             if invoked
@@ -168,10 +177,9 @@ class ServerSession:
             )
         )
         if result is None:
-            return None
+            return []
         items = result.items if isinstance(result, types.InlineCompletionList) else result
-        text = items[0].insert_text if items else None
-        return text if isinstance(text, str) else None
+        return [item.insert_text for item in items if isinstance(item.insert_text, str)]
 
 
 async def direct_generate(url: str, body: dict[str, Any]) -> float:

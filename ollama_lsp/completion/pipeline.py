@@ -11,6 +11,10 @@ Order of business for each request:
 4. **Generate**: context -> family prompt -> ``provider.complete_code`` with an early-stop
    predicate -> post-processing; the result is cached for typing through.
 
+A request the user invoked by hand may offer up to :data:`MAX_CHOICES` suggestions: the first
+as above, the others sampled after it (:meth:`CompletionPipeline.choices`), one at a time, from
+the same prompt, so that Ollama re-evaluates none of it and each costs only its own tokens.
+
 One generation per document at a time. A generation dies at once (its stream is closed, so
 Ollama stops) when no request waits for it any more, unless the document changed in a way that
 agrees with its output: then it is kept so the next request can reuse it.
@@ -23,7 +27,9 @@ manager's idle clock) hear about requests and generations as they happen.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,7 +37,7 @@ from typing import Any, Literal, Protocol
 
 from cachetools import LRUCache
 
-from ollama_lsp.completion.cache import Anchor, SuggestionCache
+from ollama_lsp.completion.cache import Anchor, Choice, SuggestionCache
 from ollama_lsp.completion.debounce import AdaptiveDebounce
 from ollama_lsp.completion.kv import PromptMemory, laid_out
 from ollama_lsp.completion.planning import (
@@ -68,6 +74,8 @@ from ollama_lsp.providers import (
 )
 
 __all__ = [
+    "MAX_CHOICES",
+    "Choice",
     "CompletionOutcome",
     "CompletionPipeline",
     "CompletionRequest",
@@ -98,6 +106,12 @@ PREFILL_AFTER = 0.2
 _EXPECTED_TOKENS = {Shape.LINE: 16, Shape.LINE_OR_BLOCK: 16, Shape.BLOCK: 40}
 #: Documents whose context window is remembered.
 _WINDOWS = 256
+#: Most suggestions an invoked request offers, the first included.
+MAX_CHOICES = 3
+#: Samples drawn for the other choices at most (one may repeat another, or say nothing).
+_SAMPLES = MAX_CHOICES
+#: The least temperature of the other choices: below it a small model says the same again.
+_CHOICE_TEMPERATURE = 0.7
 
 
 class DebounceBounds(Protocol):
@@ -150,10 +164,16 @@ class CompletionRequest:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    """Text to insert at the cursor, and where it came from."""
+    """Text to insert at the cursor, where it came from, and the id the editor reports it by
+    (the same while it is typed through)."""
 
     text: str
     source: Literal["model", "cache", "inflight"]
+    id: str = field(default="", compare=False)
+
+    @property
+    def choice(self) -> Choice:
+        return Choice(self.id, self.text)
 
 
 SkipReason = Literal["disabled", "not connected", "superseded", "stopped", "excluded", "empty"]
@@ -234,6 +254,7 @@ class PipelineStats:
     cancelled_generations: int = 0
     prefills: int = 0
     ahead: int = 0  # suggestions computed for after the shown one is accepted
+    samples: int = 0
 
 
 @dataclass(eq=False)
@@ -247,6 +268,7 @@ class _Generation:
     kept: bool = False
     waiters: int = 0
     ahead: bool = False  # computed for after a suggestion is accepted, before anyone asked
+    seed: int | None = None  # a sample for the other choices: not cached here, gives way
     tokens_per_second: float | None = None
     cached_share: float | None = None
 
@@ -257,6 +279,14 @@ class _Generation:
         if not self.partial:
             return False  # nothing to compare yet: restarting costs no more than waiting
         return self.partial.startswith(typed) or typed.startswith(self.partial)
+
+
+@dataclass(eq=False)
+class _Sampling:
+    """The other choices being sampled (or sampled) at ``anchor`` of one document."""
+
+    anchor: Anchor
+    task: asyncio.Task[None]
 
 
 class CompletionPipeline:
@@ -295,6 +325,9 @@ class CompletionPipeline:
         self._tickets: dict[str, int] = {}
         self._builders: dict[int, ContextBuilder] = {}
         self._reindex: dict[str, asyncio.TimerHandle] = {}
+        self._sampling: dict[str, _Sampling] = {}
+        self._ids = itertools.count(1)
+        self._id_prefix = secrets.token_hex(3)
 
     def add_observer(self, observer: PipelineObserver) -> None:
         """Tell ``observer`` about requests and generations from now on."""
@@ -341,6 +374,7 @@ class CompletionPipeline:
         self.edits.record(uri, changes)
         self._stop_prefill()
         self._cancel_timer("_ahead_timer")
+        self._stop_sampling(uri)
         if document is not None:
             self._index_later(document, _REINDEX_AFTER)
         gen = self._generations.get(uri)
@@ -371,6 +405,7 @@ class CompletionPipeline:
 
     def document_closed(self, uri: str) -> None:
         self._cancel_reindex(uri)
+        self._stop_sampling(uri)
         gen = self._generations.pop(uri, None)
         if gen is not None:
             self._cancel(gen)
@@ -387,6 +422,8 @@ class CompletionPipeline:
         for gen in list(self._generations.values()):
             self._cancel(gen)
         self._generations.clear()
+        for uri in list(self._sampling):
+            self._stop_sampling(uri)
 
     def _cancel_timer(self, name: Literal["_ahead_timer", "_prefill_timer"]) -> None:
         timer = getattr(self, name)
@@ -426,10 +463,10 @@ class CompletionPipeline:
             return Skipped(reason)
 
         cached = self.cache.get(uri, text, offset)
-        if cached:
+        if cached is not None and cached.text:
             self.stats.cache_hits += 1
-            return Suggestion(cached, "cache")
-        if cached == "" and not request.invoked:  # asked by hand, the model tries again
+            return Suggestion(cached.text, "cache", cached.id)
+        if cached is not None and not request.invoked:  # asked by hand, the model tries again
             self.stats.cache_hits += 1
             return Skipped("empty")
 
@@ -441,11 +478,11 @@ class CompletionPipeline:
                 gen.ahead = False  # someone asks for it now
                 await self._wait(gen)
                 cached = self.cache.get(uri, text, offset)
-                if cached:
+                if cached is not None and cached.text:
                     self.stats.inflight_reuses += 1
                     self._report(gen, started)
-                    return Suggestion(cached, "inflight")
-                if cached == "":
+                    return Suggestion(cached.text, "inflight", cached.id)
+                if cached is not None:
                     return Skipped("empty")
             else:
                 self._cancel(gen)
@@ -485,6 +522,7 @@ class CompletionPipeline:
         old = self._generations.get(uri)
         if old is not None:
             self._cancel(old)
+        self._stop_sampling(uri)
         gen = _Generation(uri, Anchor.at(request.document.text, request.offset), ahead=ahead)
         gen.task = asyncio.get_running_loop().create_task(
             self._generate(gen, request), name=f"generate {uri}"
@@ -520,10 +558,84 @@ class CompletionPipeline:
         if self._generations.get(gen.uri) is gen:
             del self._generations[gen.uri]
 
+    # -- choices ---------------------------------------------------------------------------
+
+    def start_choices(self, request: CompletionRequest, first: Suggestion) -> None:
+        """Sample the other choices at the request's cursor in the background."""
+        self._sampling_at(request, first)
+
+    async def choices(self, request: CompletionRequest, first: Suggestion) -> tuple[Choice, ...]:
+        """Every choice at the request's cursor, ``first`` first: waits for the others.
+
+        They are sampled once per cursor (then served from the cache, also while typed
+        through), and stopped by the next change of the document or a new generation for it.
+        """
+        sampling = self._sampling_at(request, first)
+        if sampling is not None:
+            try:
+                await asyncio.shield(sampling.task)
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
+        document, offset = request.document, request.offset
+        return self.cache.choices(document.uri, document.text, offset) or (first.choice,)
+
+    def _sampling_at(self, request: CompletionRequest, first: Suggestion) -> _Sampling | None:
+        """The sampling at the request's cursor: running or done there, started now, or
+        ``None`` when the choices are known already (typed through)."""
+        document, offset = request.document, request.offset
+        uri, anchor = document.uri, Anchor.at(document.text, offset)
+        sampling = self._sampling.get(uri)
+        if sampling is not None and sampling.anchor == anchor:
+            return sampling
+        self._stop_sampling(uri)
+        if len(self.cache.choices(uri, document.text, offset)) > 1:
+            return None
+        self.cache.put(uri, anchor, first.choice)
+        task = asyncio.get_running_loop().create_task(
+            self._sample(request, anchor, first.choice), name=f"sample {uri}"
+        )
+        sampling = self._sampling[uri] = _Sampling(anchor, task)
+        return sampling
+
+    async def _sample(self, request: CompletionRequest, anchor: Anchor, first: Choice) -> None:
+        """Add up to ``MAX_CHOICES - 1`` suggestions at ``anchor``, each unlike the others."""
+        uri = request.document.uri
+        seen = {first.text.rstrip()}
+        for seed in range(1, _SAMPLES + 1):
+            if len(seen) >= MAX_CHOICES:
+                return
+            self.stats.samples += 1
+            text = await self._text(_Generation(uri, anchor, seed=seed), request)
+            if not isinstance(text, str):
+                return  # failed (the observers heard) or excluded: the first stays alone
+            if text and text.rstrip() not in seen:
+                seen.add(text.rstrip())
+                self.cache.add(uri, anchor, Choice(self._new_id(), text))
+
+    def _stop_sampling(self, uri: str) -> None:
+        sampling = self._sampling.pop(uri, None)
+        if sampling is not None:
+            sampling.task.cancel()
+
+    def _new_id(self) -> str:
+        return f"{self._id_prefix}-{next(self._ids)}"
+
     # -- one generation --------------------------------------------------------------------
 
     async def _generate(self, gen: _Generation, request: CompletionRequest) -> CompletionOutcome:
-        """Run one generation; a backend error is its outcome (and told to the observers).
+        """Run one generation; its suggestion is cached for typing through."""
+        text = await self._text(gen, request)
+        if not isinstance(text, str):
+            return text
+        choice = Choice(self._new_id(), text)
+        self.cache.put(gen.uri, gen.anchor, choice)
+        return Suggestion(text, "model", choice.id) if text else Skipped("empty")
+
+    async def _text(self, gen: _Generation, request: CompletionRequest) -> str | Skipped | Failed:
+        """The post-processed text of one generation; a backend error is its outcome (and told
+        to the observers).
 
         It waits for the model's slot first (a stale request is cancelled while it waits, and
         never reaches Ollama), then plans its prompt against what the model's cache holds.
@@ -531,7 +643,7 @@ class CompletionPipeline:
         assert self.provider is not None
         provider, settings = self.provider, self.settings
         model = settings.model
-        priority = Priority.NEXT if gen.ahead else Priority.USER
+        priority = Priority.NEXT if gen.ahead or gen.seed is not None else Priority.USER
         try:
             capabilities = await provider.capabilities(model)
             async with self.slots.turn((provider, model), priority):
@@ -549,7 +661,7 @@ class CompletionPipeline:
         request: CompletionRequest,
         context_window: int | None,
         fim: bool | None,
-    ) -> CompletionOutcome:
+    ) -> str | Skipped:
         """Plan, generate and post-process, holding the model's slot."""
         assert self.provider is not None
         provider, model = self.provider, self.settings.model
@@ -565,7 +677,7 @@ class CompletionPipeline:
             gen.partial = text
             return stop_early(text)
 
-        options = self._options(shape)
+        options = self._options(shape, gen.seed)
         observers = () if gen.ahead else self.observers  # work ahead of the user is silent
         for observer in observers:
             observer.generation_started(model)
@@ -599,9 +711,7 @@ class CompletionPipeline:
             observer.succeeded()
         spent = stats.generated_tokens if stats is not None else None
         truncated = not result.stopped_early and (spent or 0) >= (options.max_tokens or 0)
-        text = postprocess(result.text, context, shape, truncated=truncated)
-        self.cache.put(gen.uri, gen.anchor, text)
-        return Suggestion(text, "model") if text else Skipped("empty")
+        return postprocess(result.text, context, shape, truncated=truncated)
 
     def _plan(
         self,
@@ -737,12 +847,14 @@ class CompletionPipeline:
             self._builders = {0: builder}
         return builder
 
-    def _options(self, shape: Shape) -> ModelOptions:
+    def _options(self, shape: Shape, seed: int | None = None) -> ModelOptions:
+        """The model options; a sample (``seed``) is drawn hot enough to say something else."""
         s = self.settings
         return ModelOptions(
             num_ctx=s.num_ctx,  # constant: a different value makes Ollama reload the model
             max_tokens=num_predict(shape, s.max_tokens),
-            temperature=s.temperature,
+            temperature=s.temperature if seed is None else max(s.temperature, _CHOICE_TEMPERATURE),
+            seed=seed,
         )
 
     # -- ahead of the user -----------------------------------------------------------------
@@ -867,6 +979,7 @@ class CompletionPipeline:
             pending.cancel()
         self._reindex.clear()
         tasks: list[asyncio.Future[Any]] = [g.task for g in self._generations.values()]
+        tasks += [sampling.task for sampling in self._sampling.values()]
         if self._prefill is not None:
             tasks.append(self._prefill)
         self.cancel_all()

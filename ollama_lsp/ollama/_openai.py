@@ -157,10 +157,18 @@ class OpenAIClient:
         max_tokens: int | None = None,
         temperature: float | None = None,
         stop: Sequence[str] = (),
+        seed: int | None = None,
     ) -> AsyncGenerator[TextDelta, None]:
         """Stream ``/v1/completions``: the prompt is sent as it is (no chat template)."""
         body: Json = {"model": model, "prompt": prompt}
-        _put(body, suffix=suffix, max_tokens=max_tokens, temperature=temperature, stop=stop)
+        _put(
+            body,
+            suffix=suffix,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            stop=stop,
+            seed=seed,
+        )
         return self._deltas("/v1/completions", body, model, _completion_text)
 
     def chat_stream(

@@ -77,6 +77,8 @@ def wire_options(options: ModelOptions | None, stop: tuple[str, ...] = ()) -> di
             wire["num_predict"] = options.max_tokens
         if options.temperature is not None:
             wire["temperature"] = options.temperature
+        if options.seed is not None:
+            wire["seed"] = options.seed
         stop = (*options.stop, *stop)
     if stop:
         wire["stop"] = list(dict.fromkeys(stop))

@@ -99,7 +99,7 @@ class OpenAIProvider:
             self.client.endpoint,
             model,
             prompt,
-            {"max": options.max_tokens, "t": options.temperature},
+            {"max": options.max_tokens, "t": options.temperature, "seed": options.seed},
         )
         hit = self.cache.get(key)
         if hit is not None:
@@ -114,6 +114,7 @@ class OpenAIProvider:
             max_tokens=options.max_tokens,
             temperature=options.temperature,
             stop=stop,
+            seed=options.seed,
         )
         async with aclosing(stream):
             async for delta in stream:

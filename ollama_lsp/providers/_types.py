@@ -41,13 +41,15 @@ class ModelOptions:
 
     ``num_ctx`` is the context window in tokens (a different value makes Ollama reload the
     model, so callers keep it constant); ``max_tokens`` bounds the generated tokens; ``stop``
-    adds stop sequences to the prompt's own.
+    adds stop sequences to the prompt's own; ``seed`` makes a sampled (temperature > 0)
+    generation repeatable, and tells samples of the same prompt apart.
     """
 
     num_ctx: int | None = None
     max_tokens: int | None = None
     temperature: float | None = None
     stop: tuple[str, ...] = ()
+    seed: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

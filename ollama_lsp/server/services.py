@@ -24,6 +24,7 @@ from ollama_lsp.completion.pipeline import CompletionPipeline
 from ollama_lsp.server.backend import Backend
 from ollama_lsp.server.downloads import DownloadQueue
 from ollama_lsp.server.memory import AdaptationLog, FitCheck, PressureMonitor, RoleUsage
+from ollama_lsp.server.outcomes import SuggestionOutcomes
 from ollama_lsp.server.server import OllamaLanguageServer
 from ollama_lsp.server.speeds import SpeedKeeper
 from ollama_lsp.server.switching import ChosenModels
@@ -47,6 +48,7 @@ class Services:
     usage: RoleUsage
     monitor: PressureMonitor
     adaptations: AdaptationLog
+    outcomes: SuggestionOutcomes
 
     def provide(self, wanted: type[Any]) -> Any:
         """The one service of type ``wanted``."""
@@ -90,6 +92,7 @@ def create_services(server: OllamaLanguageServer) -> Services:
         usage=usage,
         monitor=monitor,
         adaptations=adaptations,
+        outcomes=SuggestionOutcomes(server, store),
     )
     server.settings_overrides.append(chosen)
     server.on_settings(backend.settings_changed)
@@ -106,5 +109,6 @@ async def _shut_down(ls: OllamaLanguageServer, services: Services, speeds: Speed
     finally:
         await services.downloads.aclose()  # their last records go to the store
         speeds.flush()
+        await services.outcomes.flush()
         services.store.close()
         await services.backend.aclose()

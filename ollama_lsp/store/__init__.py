@@ -1,4 +1,4 @@
-"""SQLite store of models, downloads and benchmarks (see `ModelStore`)."""
+"""SQLite store of models, downloads, benchmarks and suggestion outcomes (see `ModelStore`)."""
 
 from ._rows import (
     ACTIVE_DOWNLOAD_STATUSES,
@@ -8,7 +8,9 @@ from ._rows import (
     DownloadStatus,
     ModelRecord,
     ModelSpeeds,
+    OutcomeCounts,
     StoredModel,
+    add_up,
     parse_timestamp,
 )
 from ._schema import MIGRATIONS, SCHEMA_VERSION, Migration, migrate, schema_version
@@ -36,9 +38,11 @@ __all__ = [
     "ModelRecord",
     "ModelSpeeds",
     "ModelStore",
+    "OutcomeCounts",
     "StoreCorrupted",
     "StoreError",
     "StoredModel",
+    "add_up",
     "default_store_path",
     "migrate",
     "parse_timestamp",

@@ -101,6 +101,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        4,
+        "suggestion outcomes",
+        (
+            """
+            CREATE TABLE suggestion_outcomes (
+                kind TEXT NOT NULL,
+                language TEXT NOT NULL,
+                model TEXT NOT NULL,
+                shown INTEGER NOT NULL DEFAULT 0,
+                accepted INTEGER NOT NULL DEFAULT 0,
+                partial INTEGER NOT NULL DEFAULT 0,
+                dismissed INTEGER NOT NULL DEFAULT 0,
+                updated TEXT NOT NULL,
+                PRIMARY KEY (kind, language, model)
+            )
+            """,
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -116,6 +116,17 @@ def test_newest_matching_rule_wins_and_times_limits_it(fake_ollama_shared: FakeO
     assert (first["response"], second["response"]) == ("specific", "general")
 
 
+def test_a_rule_can_match_the_request_options(fake_ollama_shared: FakeOllama) -> None:
+    fake_ollama_shared.reply("greedy")
+    fake_ollama_shared.reply("sample two", options={"seed": 2})
+
+    seeded = _generate(fake_ollama_shared, prompt="x", options={"seed": 2, "temperature": 0.7})
+    other = _generate(fake_ollama_shared, prompt="x", options={"seed": 1})
+    plain = _generate(fake_ollama_shared, prompt="x")
+
+    assert [r["response"] for r in (seeded, other, plain)] == ["sample two", "greedy", "greedy"]
+
+
 def test_unmatched_requests_get_the_default_reply(fake_ollama_shared: FakeOllama) -> None:
     fake_ollama_shared.reply("never", prompt_regex=r"^zzz")
 

@@ -47,6 +47,8 @@ class Rule:
     document: the reply is the text between the request's FIM prefix and suffix).
     ``exhausts_budget``: the reply is where the model ran out of tokens, so the generation ends
     as one cut by ``num_predict`` does (``done_reason`` ``length``, ``eval_count`` the budget).
+    ``options`` matches requests whose ``options`` have these values (``{"seed": 2}``: one
+    sample of a sampled generation, as a seed decides a real model's).
     """
 
     reply: str | Callable[[GenerationRequest], str] | None = None
@@ -59,6 +61,7 @@ class Rule:
     prompt_regex: str | None = None
     prefix_endswith: str | None = None
     suffix_startswith: str | None = None
+    options: dict[str, Any] | None = None
     fim: bool | None = None
     first_token_seconds: float | None = None
     tokens_per_second: float | None = None
@@ -96,6 +99,10 @@ class Rule:
         if self.prompt_regex is not None and not re.search(self.prompt_regex, request.prompt):
             return False
         if self.fim is not None and self.fim != (request.fim is not None):
+            return False
+        if self.options is not None and any(
+            request.options.get(key) != value for key, value in self.options.items()
+        ):
             return False
         fim = request.fim
         if self.prefix_endswith is not None and not (

@@ -65,6 +65,31 @@ t.test('status lines name endpoints, their health and the role models', function
   }, lines)
 end)
 
+t.test('status lines end with what became of the suggestions, per language and model', function()
+  local function counts(shown, accepted, partial, dismissed)
+    return {
+      shown = shown,
+      accepted = accepted,
+      partial = partial,
+      dismissed = dismissed,
+      acceptedRate = accepted / shown,
+      partialRate = partial / shown,
+      dismissedRate = dismissed / shown,
+    }
+  end
+  local completion = counts(8, 3, 1, 2)
+  completion.byLanguage = { vim.tbl_extend('force', counts(6, 3, 0, 2), { language = 'python' }), vim.tbl_extend('force', counts(2, 0, 1, 0), { language = 'go' }) }
+  completion.byModel = { vim.tbl_extend('force', counts(8, 3, 1, 2), { model = 'a:1b' }) }
+  local lines = format.status_lines({ state = 'idle', suggestions = { completion = completion } })
+  t.eq({
+    'Suggestions: 8 shown, 38% accepted, 13% partly, 25% dismissed',
+    '  in python: 6 shown, 50% accepted, 0% partly, 33% dismissed',
+    '  in go: 2 shown, 0% accepted, 50% partly, 0% dismissed',
+    '  with a:1b: 8 shown, 38% accepted, 13% partly, 25% dismissed',
+  }, vim.list_slice(lines, 4))
+  t.eq({}, format.outcome_lines({ shown = 0 }))
+end)
+
 t.test('statusline shows model, state and the last speed, or the running task', function()
   t.eq('', format.statusline(nil, nil))
   t.eq('ollama: a:1b [idle]', format.statusline({ state = 'idle', model = 'a:1b' }))

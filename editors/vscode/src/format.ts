@@ -1,5 +1,5 @@
 /** Pure text for the status bar, quick picks and messages (no vscode import: unit-tested). */
-import type { CatalogEntry, EndpointStatus, ListModelsResult, ModelEntry, StatusParams } from './protocol';
+import type { CatalogEntry, EndpointStatus, ListModelsResult, ModelEntry, OutcomeCounts, StatusParams } from './protocol';
 
 /** Bytes as a short decimal size ("4.1 GB"). */
 export function formatBytes(bytes: number | undefined | null): string {
@@ -92,6 +92,26 @@ export function completionsOff(language: string, languages: readonly string[], d
 /** The speed a status brings, or the one known before (the server may leave it out). */
 export function lastSpeed(status: StatusParams, before: number | undefined): number | undefined {
   return typeof status.tokensPerSecond === 'number' && status.tokensPerSecond > 0 ? status.tokensPerSecond : before;
+}
+
+function percent(rate: number | null | undefined): string {
+  return typeof rate === 'number' ? `${Math.round(rate * 100)}%` : '-';
+}
+
+/**
+ * The status menu's row for what became of the suggestions shown (none before one was shown):
+ * the share accepted, the counts, and the share accepted per language.
+ */
+export function outcomeRow(
+  counts: (OutcomeCounts & { byLanguage?: (OutcomeCounts & { language: string })[] }) | undefined,
+): { label: string; description: string; detail?: string } | undefined {
+  if (!counts || !counts.shown) return undefined;
+  const languages = (counts.byLanguage ?? []).map((row) => `${row.language || '?'} ${percent(row.acceptedRate)}`);
+  return {
+    label: `$(graph) ${percent(counts.acceptedRate)} of suggestions accepted`,
+    description: `${counts.shown} shown · ${percent(counts.partialRate)} partly · ${percent(counts.dismissedRate)} dismissed`,
+    detail: languages.length > 1 ? languages.join(' · ') : undefined,
+  };
 }
 
 /** What a button on a server message does. */

@@ -11,6 +11,7 @@ export const Commands = {
   chat: 'ollama.chat',
   cancelChat: 'ollama.cancelChat',
   setQuantization: 'ollama.setQuantization',
+  suggestionOutcome: 'ollama.suggestionOutcome',
 } as const;
 
 export type Role = 'completion' | 'chat';
@@ -89,11 +90,27 @@ export interface EndpointStatus {
   share?: number;
 }
 
+/** How the suggestions shown ended: counts, and rates of the shown ones (null: none shown). */
+export interface OutcomeCounts {
+  shown: number;
+  accepted: number;
+  partial: number;
+  dismissed: number;
+  acceptedRate: number | null;
+  partialRate: number | null;
+  dismissedRate: number | null;
+}
+
 export interface StatusResult {
   state: State;
   endpoints?: EndpointStatus[];
   roles?: Partial<Record<Role, string>>;
   lastErrors?: unknown[];
+  /** Per kind (`completion`, `nextEdit`): the totals, and by language and by model. */
+  suggestions?: Record<
+    string,
+    OutcomeCounts & { byLanguage?: (OutcomeCounts & { language: string })[]; byModel?: (OutcomeCounts & { model: string })[] }
+  >;
 }
 
 export type State = 'idle' | 'loading' | 'generating' | 'error' | 'disabled';

@@ -3,7 +3,7 @@
  * Manager, chat, completions on or off for the current language, the endpoints and logs.
  */
 import * as vscode from 'vscode';
-import { completionsOff, endpointSummary } from './format';
+import { completionsOff, endpointSummary, outcomeRow } from './format';
 import { Commands, type StatusResult } from './protocol';
 import { errorMessage, type OllamaServer } from './server';
 
@@ -65,6 +65,11 @@ function items(status: StatusResult | string, language: string | undefined): Men
       label: off ? `$(check) Enable for ${language}` : `$(circle-slash) Disable for ${language}`,
       run: () => toggleLanguage(language),
     });
+  }
+  const outcomes = typeof status === 'string' ? undefined : outcomeRow(status.suggestions?.completion);
+  if (outcomes) {
+    if (!language) menu.push(separator('Inline suggestions'));
+    menu.push(outcomes);
   }
   menu.push(separator('Ollama'));
   if (typeof status !== 'string') {

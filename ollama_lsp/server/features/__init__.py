@@ -32,6 +32,7 @@ FEATURES: tuple[str, ...] = (
     "chat",
     "quantization",
     "benchmark",
+    "outcomes",
     "status",
 )
 

@@ -1,4 +1,5 @@
-"""``ollama.status``: endpoints, models, roles, memory and the last errors, in one answer.
+"""``ollama.status``: endpoints, models, roles, memory, the last errors and what became of the
+suggestions shown, in one answer.
 
 Each endpoint comes with what it has loaded, its latency (time to first token, a moving
 average of this server's requests) and its share of them: how the router spreads the work.
@@ -19,6 +20,7 @@ from ollama_lsp.providers import EndpointReport
 from ollama_lsp.server.backend import Backend
 from ollama_lsp.server.commands import Args, register_command
 from ollama_lsp.server.memory import AdaptationLog, PressureMonitor, RoleUsage
+from ollama_lsp.server.outcomes import SuggestionOutcomes, summary
 from ollama_lsp.server.server import OllamaLanguageServer
 from ollama_lsp.store import ModelStore
 
@@ -35,6 +37,7 @@ async def status(
     monitor: PressureMonitor,
     usage: RoleUsage,
     adaptations: AdaptationLog,
+    outcomes: SuggestionOutcomes,
 ) -> dict[str, Any]:
     reports = await backend.fleet.report()
     client = backend.client
@@ -67,6 +70,7 @@ async def status(
         "lastSuggestion": _last_suggestion(ls),
         "completionSpeeds": _speeds(backend, ls.settings.completion.model),
         "store": str(store.path) if store.path else None,
+        "suggestions": summary(await outcomes.counts()),
     }
 
 
@@ -119,6 +123,7 @@ def register(
     monitor: PressureMonitor,
     usage: RoleUsage,
     adaptations: AdaptationLog,
+    outcomes: SuggestionOutcomes,
 ) -> None:
     answer = partial(
         status,
@@ -127,5 +132,6 @@ def register(
         monitor=monitor,
         usage=usage,
         adaptations=adaptations,
+        outcomes=outcomes,
     )
     register_command(server, "ollama.status", answer)

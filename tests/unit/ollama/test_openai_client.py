@@ -83,6 +83,16 @@ async def test_a_completion_streams_its_pieces_and_usage() -> None:
     assert deltas[-2].finish_reason == "stop" and deltas[-1].usage == Usage(9, 2)
 
 
+async def test_a_sampled_completion_sends_its_temperature_and_seed() -> None:
+    body = sse(piece("x", "stop"), "[DONE]")
+    with respx.mock(base_url=URL) as server:
+        route = server.post("/v1/completions").mock(return_value=streaming(body))
+        async with client(URL) as engine:
+            await collect(engine.complete_stream("m", "p", temperature=0.8, seed=7))
+    sent = json.loads(route.calls.last.request.content)
+    assert sent["temperature"] == 0.8 and sent["seed"] == 7
+
+
 async def test_a_chat_streams_content_and_skips_role_chunks() -> None:
     body = sse(
         {"choices": [{"delta": {"role": "assistant"}, "finish_reason": None}]},

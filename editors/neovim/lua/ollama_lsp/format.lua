@@ -104,6 +104,37 @@ function M.status_lines(s, current)
   for _, err in ipairs(s.lastErrors or {}) do
     table.insert(lines, 'Error: ' .. (type(err) == 'table' and (err.message or vim.inspect(err)) or tostring(err)))
   end
+  vim.list_extend(lines, M.outcome_lines((s.suggestions or {}).completion))
+  return lines
+end
+
+---@param rate number|nil
+---@return string
+local function percent(rate)
+  return type(rate) == 'number' and ('%d%%'):format(math.floor(rate * 100 + 0.5)) or '-'
+end
+
+---@param c table counts with their rates
+---@return string
+local function outcomes(c)
+  return ('%d shown, %s accepted, %s partly, %s dismissed'):format(c.shown or 0, percent(c.acceptedRate), percent(c.partialRate), percent(c.dismissedRate))
+end
+
+--- What became of the suggestions shown (`ollama.status`'s `suggestions.completion`): the
+--- totals, then one line per language and per model.
+---@param c table|nil
+---@return string[]
+function M.outcome_lines(c)
+  if not c or (c.shown or 0) == 0 then
+    return {}
+  end
+  local lines = { 'Suggestions: ' .. outcomes(c) }
+  for _, row in ipairs(c.byLanguage or {}) do
+    table.insert(lines, ('  in %s: %s'):format(row.language ~= '' and row.language or '?', outcomes(row)))
+  end
+  for _, row in ipairs(c.byModel or {}) do
+    table.insert(lines, ('  with %s: %s'):format(row.model, outcomes(row)))
+  end
   return lines
 end
 

@@ -51,6 +51,8 @@ function M.lsp_config(opts)
     root_markers = opts.root_markers,
     settings = { ollama = opts.settings },
     init_options = { ollama = opts.settings },
+    -- The next key asks again for the choices: the first of an invoked request comes alone.
+    capabilities = { experimental = { ollama = { asksAgainForChoices = true } } },
     handlers = {
       ['ollama/status'] = on_status,
       ['ollama/chatDelta'] = chat.on_delta,
