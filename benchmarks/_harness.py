@@ -6,6 +6,7 @@ import asyncio
 import statistics
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,8 @@ class ServerSession:
         self.statuses: list[Any] = []
         self.messages: list[str] = []
         self.versions: dict[str, int] = {}
+        self.stderr: deque[str] = deque(maxlen=200)  # the server's last stderr lines
+        self._drain: asyncio.Future[None] | None = None
 
         @self.client.feature("ollama/status")  # type: ignore[untyped-decorator]
         def on_status(params: Any) -> None:
@@ -67,12 +70,21 @@ class ServerSession:
         def on_chat_delta(params: Any) -> None:
             pass
 
+        @self.client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)  # type: ignore[untyped-decorator]
+        def on_progress_create(params: types.WorkDoneProgressCreateParams) -> None:
+            pass
+
         @self.client.feature(types.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]
         def on_message(params: types.ShowMessageParams) -> None:
             self.messages.append(params.message)
 
     async def __aenter__(self) -> ServerSession:
         await self.client.start_io(sys.executable, "-m", "ollama_lsp", "--log-level", "warning")
+        # pygls's client pipes the server's stderr and never reads it: a server that logs
+        # enough would block on a full pipe. Keep its last lines instead.
+        stderr = self.client._server.stderr if self.client._server else None
+        if stderr is not None:
+            self._drain = asyncio.ensure_future(self._keep_stderr(stderr))
         await self.client.initialize_async(
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(
@@ -83,6 +95,10 @@ class ServerSession:
         )
         self.client.initialized(types.InitializedParams())
         return self
+
+    async def _keep_stderr(self, stream: asyncio.StreamReader) -> None:
+        while line := await stream.readline():
+            self.stderr.append(line.decode(errors="replace").rstrip())
 
     async def __aexit__(self, *exc: object) -> None:
         try:
@@ -129,9 +145,25 @@ class ServerSession:
             )
         )
 
+    def cursor(self, uri: str, line: int, character: int) -> None:
+        """Where the cursor rests, as the project's editors report it (``ollama/didMoveCursor``)."""
+        self.client.protocol.notify(
+            "ollama/didMoveCursor",
+            {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}},
+        )
+
     async def inline(
-        self, uri: str, line: int, character: int, *, invoked: bool = True
+        self, uri: str, line: int, character: int, *, invoked: bool = False
     ) -> str | None:
+        """The first suggestion's text. Automatic by default: with no debounce in the settings
+        it is answered at once, and an invoked request would also sample other choices."""
+        texts = await self.choices(uri, line, character, invoked=invoked)
+        return texts[0] if texts else None
+
+    async def choices(
+        self, uri: str, line: int, character: int, *, invoked: bool = True
+    ) -> list[str]:
+        """The texts of every item answered (an invoked request offers up to three)."""
         kind = (
             types.InlineCompletionTriggerKind.Invoked
             if invoked
@@ -145,10 +177,9 @@ class ServerSession:
             )
         )
         if result is None:
-            return None
+            return []
         items = result.items if isinstance(result, types.InlineCompletionList) else result
-        text = items[0].insert_text if items else None
-        return text if isinstance(text, str) else None
+        return [item.insert_text for item in items if isinstance(item.insert_text, str)]
 
 
 async def direct_generate(url: str, body: dict[str, Any]) -> float:

@@ -1,13 +1,15 @@
 """Inline completion: what the server adds on top of the backend, measured in one run.
 
-``python -m benchmarks.completion [--requests N] [--backend-ms MS] [--real-model]``
+``python -m benchmarks.completion [--requests N] [--backend-ms MS] [--real-model] [--choices N]``
 
 Against the project's Ollama emulator with a fixed first-token latency, side by side:
 end-to-end latency through the server vs the same request sent to the emulator directly,
 generations per typing burst, the wait a user sees at a typing pause beyond the backend's own
 time, the typed-through cache hit rate on a replayed editing session, context build time with
 50 open 2,000-line documents, and the server's RSS. With ``--real-model`` (needs the
-real-model extra) also the time to the first suggestion from a real GGUF model.
+real-model extra) also the time to the first suggestion from a real GGUF model; with
+``--choices N``, at N cursors, the first suggestion and then the other choices of an invoked
+request there.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import random
 import statistics
 import time
 from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import psutil
 
 from benchmarks._harness import Row, ServerSession, percentile, print_table, summary
+from benchmarks.real_model import real_model_rows
 from ollama_lsp.context import ContextBuilder, Document
 from tests.fake_ollama import FakeOllama
 
@@ -44,6 +48,10 @@ WARM_UP = 10  # requests before the paired timings start
 
 def settings(url: str, **completion: Any) -> dict[str, Any]:
     return {"endpoints": [url], "completion": {"model": MODEL, **completion}}
+
+
+#: A request answered at once, as a manual one is, but offering one suggestion (one generation).
+NO_PAUSE = {"debounce": {"minMs": 0, "maxMs": 0}}
 
 
 def generations(fake: FakeOllama) -> list[Any]:
@@ -74,7 +82,7 @@ async def latency(fake: FakeOllama, requests: int) -> tuple[list[float], list[fl
     and the bare LSP round trip (a request the server answers without the backend)."""
     through, direct, bare = [], [], []
     async with (
-        ServerSession(settings(fake.url)) as session,
+        ServerSession(settings(fake.url, **NO_PAUSE)) as session,
         httpx.AsyncClient(base_url=fake.url, timeout=30) as http,
     ):
         session.open(URI, TEXT)
@@ -196,7 +204,7 @@ async def rss_with_documents(fake: FakeOllama) -> tuple[float, float, float]:
     """With 50 open 2,000-line documents: server RSS (MiB), the first request 1 s after
     opening them (indexing for snippets happens in the background meanwhile) and the p50
     of later requests (ms)."""
-    async with ServerSession(settings(fake.url)) as session:
+    async with ServerSession(settings(fake.url, **NO_PAUSE)) as session:
         for i in range(50):
             session.open(f"file:///bench/m{i}.py", python_document(i))
         session.open(URI, TEXT)
@@ -219,13 +227,75 @@ async def real_model_first_suggestion() -> tuple[float, float] | None:
         except RuntimeError:
             return None
         started = time.perf_counter()
-        config = {"endpoints": [fake.url], "completion": {"model": "gemma3:270m"}}
+        config = {"endpoints": [fake.url], "completion": {"model": "gemma3:270m", **NO_PAUSE}}
         async with ServerSession(config) as session:
             session.open(URI, TEXT)
             requested = time.perf_counter()
             await session.inline(URI, LINE, COLUMN)
             done = time.perf_counter()
     return done - started, done - requested
+
+
+#: Functions to complete for the choices, each a signature and its docstring.
+FUNCTIONS = [
+    ("area(width, height)", "The area of a rectangle."),
+    ("square(x)", "x times x."),
+    ("is_even(n)", "Whether n is even."),
+    ("greet(name)", "A greeting for name."),
+    ("is_empty(items)", "Whether items has no element."),
+    ("factorial(n)", "n! computed with a loop."),
+    ("count_vowels(s)", "How many vowels s contains."),
+    ("to_fahrenheit(celsius)", "A temperature in Celsius, in Fahrenheit."),
+]
+
+
+@dataclass
+class Choices:
+    """Per cursor: seconds to the first suggestion and then to the others, the suggestions
+    offered; per generation: the prompt tokens the model evaluated (first ones, samples)."""
+
+    first: list[float] = field(default_factory=list)
+    others: list[float] = field(default_factory=list)
+    offered: list[int] = field(default_factory=list)
+    first_prompt_tokens: list[int] = field(default_factory=list)
+    sample_prompt_tokens: list[int] = field(default_factory=list)
+
+
+async def real_model_choices(positions: int) -> Choices | None:
+    """With the real model (as Ollama ships it: no fill-in-the-middle), in the bodies of
+    ``positions`` functions: the first suggestion (an automatic request), then the other
+    choices (an invoked request there: the first comes from the cache, the others are sampled
+    from the same prompt)."""
+    functions = [FUNCTIONS[i % len(FUNCTIONS)] for i in range(positions + 1)]
+    text = "".join(f'def {sig}:\n    """{doc}"""\n    \n\n\n' for sig, doc in functions)
+    measured = Choices()
+    with FakeOllama() as fake:
+        try:
+            fake.use_real_model("gemma3:270m", fim=False)
+        except RuntimeError:
+            return None
+        config = {"endpoints": [fake.url], "completion": {"model": "gemma3:270m", **NO_PAUSE}}
+        async with ServerSession(config) as session:
+            session.open(URI, text)
+            await session.inline(URI, 2, 4)  # the model loads
+            fake.clear_requests()
+            for i in range(1, positions + 1):
+                line = 5 * i + 2
+                started = time.perf_counter()
+                await session.inline(URI, line, 4)
+                measured.first.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                measured.offered.append(len(await session.choices(URI, line, 4)))
+                measured.others.append(time.perf_counter() - started)
+        for request in generations(fake):
+            if "prompt_eval_count" not in request.metrics:
+                continue  # stopped early (the suggestion was complete): no final metrics
+            sampled = "seed" in request.body.get("options", {})
+            tokens = request.metrics["prompt_eval_count"]
+            (measured.sample_prompt_tokens if sampled else measured.first_prompt_tokens).append(
+                tokens
+            )
+    return measured
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -239,6 +309,8 @@ async def main(args: argparse.Namespace) -> None:
         rss, loaded_first, loaded_p50 = await rss_with_documents(fake)
     cold, warm = context_build_times()
     real = await real_model_first_suggestion() if args.real_model else None
+    cpu = await real_model_rows() if args.real_model else None
+    choices = await real_model_choices(args.choices) if args.choices else None
 
     s50, s99, _ = summary(through)
     d50, d99, _ = summary(direct)
@@ -287,6 +359,21 @@ async def main(args: argparse.Namespace) -> None:
     if real is not None:
         rows.append(Row("real model (gemma3 270M): start to first suggestion", f"{real[0]:.2f} s"))
         rows.append(Row("real model: first request alone", f"{real[1] * 1000:.0f} ms"))
+    rows.extend(cpu or ())
+    if choices is not None:
+        first = statistics.median(choices.first)
+        came = [t for t, n in zip(choices.others, choices.offered, strict=True) if n > 0] or [0.0]
+        others = statistics.median(came)
+        rows += [
+            Row("choices (real model): first suggestion p50", f"{first * 1e3:.0f} ms"),
+            Row("choices: the others after it p50 (where any came)", f"{others * 1e3:.0f} ms"),
+            Row("choices: suggestions offered", " ".join(map(str, choices.offered))),
+            Row(
+                "choices: prompt tokens evaluated, first / sample p50",
+                f"{statistics.median(choices.first_prompt_tokens or [0]):.0f} / "
+                f"{statistics.median(choices.sample_prompt_tokens or [0]):.0f}",
+            ),
+        ]
     print_table(f"Inline completion, {args.requests} paired requests", rows)
 
 
@@ -295,4 +382,7 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--backend-ms", type=float, default=100)
     parser.add_argument("--real-model", action="store_true")
+    parser.add_argument(
+        "--choices", type=int, default=0, metavar="N", help="real model: choices at N cursors"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -1,5 +1,6 @@
 """Where the demo's completions come from: a running Ollama, else the emulator with a real model
-(else, when the real model cannot run here, the emulator's scripted engine)."""
+(else, when the real model cannot run here, the emulator's scripted engine); or, with
+``--engine openai``, llama-cpp-python's OpenAI-compatible server with the same model."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ import httpx
 
 from ollama_lsp.ollama import DEFAULT_HOST, parse_host
 from tests.fake_ollama import FakeOllama, Rule, real_model_missing
+from tests.openai_engine import LlamaCppServer
 
-__all__ = ["EMULATED_MODEL", "SCRIPTED_MODEL", "Backend", "DemoError", "emulated", "running_ollama"]
+__all__ = [
+    "EMULATED_MODEL",
+    "SCRIPTED_MODEL",
+    "Backend",
+    "DemoError",
+    "emulated",
+    "openai_engine",
+    "running_ollama",
+]
 
 #: The name the emulator serves the gemma3 270M GGUF under.
 EMULATED_MODEL = "gemma3:270m"
@@ -33,6 +43,13 @@ class Backend:
     generations: Callable[[], list[dict[str, int]]] | None = None
     #: Whether those metrics measure a model (not the scripted engine's instant replies).
     real_model: bool = True
+    #: The API the server speaks: "ollama", or "openai" (an OpenAI-compatible engine).
+    api: str = "ollama"
+
+    @property
+    def endpoint(self) -> str | dict[str, str]:
+        """The server as the ``endpoints`` setting names it."""
+        return self.url if self.api == "ollama" else {"url": f"{self.url}/v1", "api": self.api}
 
 
 def _is_ollama(client: httpx.Client, url: str) -> bool:
@@ -147,3 +164,26 @@ def emulated(
             f"the Ollama emulator at {fake.url}, serving {EMULATED_MODEL} with llama.cpp",
             _generations(fake),
         )
+
+
+@contextmanager
+def openai_engine(say: Callable[[str], None]) -> Iterator[Backend]:
+    """llama-cpp-python's own OpenAI-compatible server (started here) with the gemma3 270M
+    model: the API of vLLM, llama.cpp's server and LM Studio."""
+    say("Starting llama-cpp-python's OpenAI-compatible server (python -m llama_cpp.server)...")
+    try:
+        server = LlamaCppServer(EMULATED_MODEL).start()
+    except RuntimeError as exc:
+        raise DemoError(f"the OpenAI-compatible engine cannot run here: {exc}") from None
+    try:
+        yield Backend(
+            server.url,
+            EMULATED_MODEL,
+            f"llama-cpp-python's OpenAI-compatible server at {server.url}/v1",
+            # It reports no counters: each generation is a request, one {} per request.
+            lambda: [{} for _ in range(server.completions())],
+            real_model=False,
+            api="openai",
+        )
+    finally:
+        server.stop()

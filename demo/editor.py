@@ -78,14 +78,15 @@ class Suggestion:
 
 
 @contextmanager
-def neovim(workdir: Path, url: str, model: str) -> Iterator[NeovimSession]:
-    """Neovim with the plugin and the server, attached to ``workdir/demo.py``."""
+def neovim(workdir: Path, endpoint: str | dict[str, str], model: str) -> Iterator[NeovimSession]:
+    """Neovim with the plugin and the server, attached to ``workdir/demo.py``; ``endpoint`` as
+    in the ``endpoints`` setting (a URL, or ``{"url", "api"}``)."""
     binary, why_not = find_nvim()
     if binary is None:
         raise RuntimeError(why_not)
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         os.environ[var] = str(workdir / var.lower())
-    settings = {"endpoints": [url], "completion": {"model": model, "temperature": 0}}
+    settings = {"endpoints": [endpoint], "completion": {"model": model, "temperature": 0}}
     session = start(binary, write_init(workdir / "init.lua", settings))
     pid = int(session.lua("return vim.fn.getpid()"))
     try:

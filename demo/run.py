@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from demo.backend import Backend, DemoError, emulated, running_ollama
+from demo.backend import Backend, DemoError, emulated, openai_engine, running_ollama
 from demo.editor import (
     SOURCE,
     TYPED,
@@ -39,6 +39,8 @@ def _say(text: str = "") -> None:
 
 
 def _backend(args: argparse.Namespace, stack: ExitStack) -> Backend:
+    if args.engine == "openai":
+        return stack.enter_context(openai_engine(_say))
     if not args.emulator:
         found = running_ollama(os.environ.get("OLLAMA_HOST"), args.model)
         if found is not None:
@@ -52,6 +54,13 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", help="with a running Ollama: the model to use")
     parser.add_argument(
         "--emulator", action="store_true", help="use the emulator even if Ollama is running"
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("ollama", "openai"),
+        default="ollama",
+        help="openai: llama-cpp-python's OpenAI-compatible server with the same model, "
+        "as the server speaks to vLLM or llama.cpp's server",
     )
     parser.add_argument(
         "--simulate-crash",
@@ -95,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"Backend: {backend.description}")
             _say(f"Model:   {backend.model}")
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ollama-lsp-")))
-            session = stack.enter_context(neovim(workdir, backend.url, backend.model))
+            session = stack.enter_context(neovim(workdir, backend.endpoint, backend.model))
             _say("Neovim:  headless, with the ollama_lsp plugin; the server attached")
             loading = time.perf_counter()
             wait_until_loaded(session, args.timeout)

@@ -19,12 +19,13 @@ from typing import Any, Literal, Union, get_args, get_origin
 import attrs
 
 from ollama_lsp.models import Role
-from ollama_lsp.ollama import ClientSettings, redact
+from ollama_lsp.ollama import APIS, Api, ClientSettings, redact
 
 __all__ = [
     "ChatSettings",
     "CompletionSettings",
     "DebounceSettings",
+    "Endpoint",
     "MemorySettings",
     "NextEditSettings",
     "SettingProblem",
@@ -67,8 +68,32 @@ def _at_least(limit: float) -> Any:
 _non_negative = _at_least(0)
 
 
-def _url_list(_: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
-    for url in value:
+@attrs.frozen
+class Endpoint:
+    """An endpoint that names its API: ``{"url": "http://gpu:8000/v1", "api": "openai"}``
+    (a plain URL string is an Ollama endpoint)."""
+
+    url: str
+    api: Api = "ollama"
+
+    @classmethod
+    def from_json(cls, value: Any) -> Endpoint:
+        if not isinstance(value, Mapping) or not isinstance(value.get("url"), str):
+            raise _Invalid('expected a URL, or an object {"url": ..., "api": "openai"}')
+        api = value.get("api", "ollama")
+        if api not in APIS:
+            raise _Invalid(f"{api!r} is not an API: " + " or ".join(f'"{a}"' for a in APIS))
+        return cls(value["url"], api)
+
+
+def _url_of(endpoint: str | Endpoint) -> str:
+    return endpoint.url if isinstance(endpoint, Endpoint) else endpoint
+
+
+def _url_list(
+    _: object, attribute: attrs.Attribute[Any], value: tuple[str | Endpoint, ...]
+) -> None:
+    for url in map(_url_of, value):
         if not re.fullmatch(r"(https?://)?(\[[0-9a-fA-F:.]+\]|[\w.\-]*)(:\d+)?(/\S*)?", url):
             raise _Invalid(f"{url!r} is not a host or URL such as http://127.0.0.1:11434")
 
@@ -114,6 +139,9 @@ class CompletionSettings:
     exclude: tuple[str, ...] = ()
     cache_size: int = attrs.field(default=256, validator=[_positive, _at_most(100_000)])
     context_files: int = attrs.field(default=5, validator=[_non_negative, _at_most(50)])
+    latency_budget_ms: int = attrs.field(default=1000, validator=[_at_least(100), _at_most(60_000)])
+    """When a suggestion should be shown: a prompt with nothing in the model's cache is cut to
+    what the model evaluates in this time (its speeds are learned from Ollama's counters)."""
 
 
 @attrs.frozen
@@ -167,16 +195,19 @@ class TimeoutSettings:
     connect: float = attrs.field(default=5.0, validator=[_positive, _at_most(600)])
     read: float = attrs.field(default=120.0, validator=[_positive, _at_most(3600)])
     first_token: float = attrs.field(default=60.0, validator=[_positive, _at_most(3600)])
+    completion_stall: float = attrs.field(default=5.0, validator=[_positive, _at_most(600)])
+    """A completion whose answer has begun and then sends nothing this long is closed."""
 
 
 @attrs.frozen
 class Settings:
     """Everything a user can configure, with the defaults used when a key is missing or bad.
 
-    An empty ``endpoints`` means "from ``OLLAMA_HOST``, else http://127.0.0.1:11434".
+    An empty ``endpoints`` means "from ``OLLAMA_HOST``, else http://127.0.0.1:11434"; a string
+    is an Ollama endpoint, an :class:`Endpoint` may speak the OpenAI-compatible API.
     """
 
-    endpoints: tuple[str, ...] = attrs.field(default=(), validator=_url_list)
+    endpoints: tuple[str | Endpoint, ...] = attrs.field(default=(), validator=_url_list)
     api_key: str | None = None
     headers: Mapping[str, str] = attrs.field(factory=dict)
     keep_alive: str | int = attrs.field(default="30m", validator=_duration)
@@ -203,7 +234,8 @@ class Settings:
         """The Ollama client's settings: ours where given, ``OLLAMA_HOST`` / ``OLLAMA_API_KEY``
         otherwise."""
         return ClientSettings.from_env(
-            endpoints=self.endpoints or None,
+            endpoints=tuple(map(_url_of, self.endpoints)) or None,
+            apis={e.url: e.api for e in self.endpoints if isinstance(e, Endpoint)},
             api_key=self.api_key,
             headers=dict(self.headers),
             verify_tls=self.tls.verify,
@@ -260,6 +292,8 @@ def _coerce(value: Any, annotation: Any) -> Any:
         if value in args:
             return value
         raise _Invalid("must be one of " + ", ".join(f'"{a}"' for a in args))
+    if annotation == str | Endpoint:
+        return value if isinstance(value, str) else Endpoint.from_json(value)
     if origin in (types.UnionType, Union):
         errors = []
         for arg in args:

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from ollama_lsp import __version__
-from ollama_lsp.cli import bench, chat, complete, doctor, installed, recommend, serve
+from ollama_lsp.cli import bench, chat, complete, doctor, installed, recommend, serve, stats
 from ollama_lsp.cli._options import CliError
 from ollama_lsp.errors import AiError
 
@@ -45,6 +45,11 @@ COMMANDS: dict[str, tuple[str, Configure, Run]] = {
         "check the endpoints, models and settings; exit 1 when completions cannot work",
         doctor.configure,
         doctor.run,
+    ),
+    "stats": (
+        "what became of the suggestions shown: accepted, partly, dismissed, per language and model",
+        stats.configure,
+        stats.run,
     ),
 }
 

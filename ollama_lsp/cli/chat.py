@@ -7,7 +7,7 @@ import asyncio
 import sys
 
 from ollama_lsp.cli._options import CliError, add_common_arguments, load_options
-from ollama_lsp.ollama import ChatMessage, OllamaClient
+from ollama_lsp.providers import ChatMessage, Fleet
 
 __all__ = ["configure", "run"]
 
@@ -26,14 +26,12 @@ async def _chat(args: argparse.Namespace) -> int:
     messages = [ChatMessage("system", args.system)] if args.system else []
     messages.append(ChatMessage("user", prompt))
     ended_with_newline = True
-    async with OllamaClient(options.client) as client:
-        async for chunk in client.chat_stream(
-            options.settings.chat.model, messages, keep_alive=options.settings.keep_alive
-        ):
-            if chunk.message.content:
-                sys.stdout.write(chunk.message.content)
+    async with Fleet(options.client) as fleet:
+        async for chunk in fleet.stream_chat(messages, model=options.settings.chat.model):
+            if chunk.text:
+                sys.stdout.write(chunk.text)
                 sys.stdout.flush()
-                ended_with_newline = chunk.message.content.endswith("\n")
+                ended_with_newline = chunk.text.endswith("\n")
     if not ended_with_newline:
         sys.stdout.write("\n")
     return 0

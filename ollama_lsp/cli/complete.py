@@ -21,8 +21,7 @@ from ollama_lsp.completion.pipeline import (
     Suggestion,
 )
 from ollama_lsp.context import Document
-from ollama_lsp.ollama import OllamaClient
-from ollama_lsp.providers import AiResponseCache, OllamaProvider
+from ollama_lsp.providers import AiResponseCache, Fleet
 
 __all__ = ["configure", "language_id", "parse_position", "run"]
 
@@ -86,11 +85,10 @@ async def _complete(args: argparse.Namespace) -> int:
     options = load_options(args)
     document = Document(path.resolve().as_uri(), text, language_id(path), 1)
     request = CompletionRequest(document, _offset(text, line, column), invoked=True)
-    async with OllamaClient(options.client) as client:
-        provider = OllamaProvider(client, AiResponseCache())
-        provider.keep_alive = options.settings.keep_alive
+    keep_alive = options.settings.keep_alive
+    async with Fleet(options.client, AiResponseCache(), keep_alive=keep_alive) as fleet:
         pipeline = CompletionPipeline(
-            provider, options.settings.completion, workspace_root=str(Path.cwd())
+            fleet, options.settings.completion, workspace_root=str(Path.cwd())
         )
         started = time.perf_counter()
         try:

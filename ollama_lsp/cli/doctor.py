@@ -1,10 +1,11 @@
 """``doctor``: can completions work here, and if not, what to do about it.
 
-Checks, in order: where the settings came from, each endpoint (reachable, version), the models,
-the completion model (pulled, fill-in-the-middle), the chat model, the models loaded in memory
-and where they run (CPU, GPU or split, as ``ollama ps`` shows it), the hardware and the
-recommendation for it. Ends with a verdict; the exit status is 0 when completions can work
-(warnings allowed) and 1 otherwise.
+Checks, in order: where the settings came from, each endpoint (reachable, version, round trip,
+what it has loaded and, with several, the share of new documents the router would send it),
+the models, the completion model (pulled or served, fill-in-the-middle), the chat model, the
+models loaded in memory and where they run (CPU, GPU or split, as ``ollama ps`` shows it), the
+hardware and the recommendation for it. Ends with a verdict; the exit status is 0 when
+completions can work (warnings allowed) and 1 otherwise.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Literal
 
 from ollama_lsp.cli._options import Options, add_common_arguments, load_options
 from ollama_lsp.cli.recommend import recommendation
+from ollama_lsp.families import uses_fim
 from ollama_lsp.models import format_bytes, normalize_name
-from ollama_lsp.ollama import AiError, OllamaClient, RunningModel
-from ollama_lsp.providers import capabilities_of
+from ollama_lsp.ollama import AiError, OllamaClient, OpenAIClient, RunningModel
+from ollama_lsp.providers import EndpointReport, Fleet, ModelClient
 
 __all__ = ["Report", "configure", "examine", "processor", "run"]
 
@@ -61,32 +63,52 @@ def _settings(options: Options, report: Report) -> None:
     report.add("info", f"chat model: {s.chat.model} ({src['chat.model']})")
 
 
-async def _endpoints(client: OllamaClient, report: Report) -> bool:
-    healthy = False
-    for health in await client.health():
-        if health.healthy:
-            healthy = True
-            report.add("ok", f"{health.url}: Ollama {health.version or '(version unknown)'}")
+def _endpoint_line(endpoint: EndpointReport, share: float | None) -> str:
+    if endpoint.api == "openai":
+        what, loaded = "OpenAI-compatible server", "serves"
+    else:
+        what, loaded = f"Ollama {endpoint.version or '(version unknown)'}", "in memory"
+    models = ", ".join(endpoint.routing.loaded) or "nothing"
+    text = f"{endpoint.url}: {what}, {endpoint.probe_ms:g} ms; {loaded}: {models}"
+    return text if share is None else f"{text}; share of new documents: {share:.0%}"
+
+
+async def _endpoints(fleet: Fleet, options: Options, report: Report) -> bool:
+    """Each endpoint, and how the router would spread new documents over them."""
+    endpoints = await fleet.report()
+    spread = fleet.spread(options.settings.completion.model) if len(endpoints) > 1 else {}
+    for endpoint in endpoints:
+        if endpoint.healthy:
+            report.add("ok", _endpoint_line(endpoint, spread.get(endpoint.url)))
         else:
+            start = "is `ollama serve` running?" if endpoint.api == "ollama" else "is it running?"
             report.add(
                 "fail",
-                f"{health.url}: not reachable ({health.error or 'no answer'}); "
-                "is `ollama serve` running?",
+                f"{endpoint.url}: not reachable ({endpoint.error or 'no answer'}); {start}",
             )
-    return healthy
+    return any(endpoint.healthy for endpoint in endpoints)
 
 
-async def _models(client: OllamaClient, options: Options, report: Report) -> list[str]:
+async def _models(fleet: Fleet, client: ModelClient, options: Options, report: Report) -> list[str]:
     names = [m.name for m in await client.list_models()]
-    report.add("ok" if names else "warn", f"{len(names)} model(s) pulled")
+    have = "served" if isinstance(client, OpenAIClient) else "pulled"
+    report.add("ok" if names else "warn", f"{len(names)} model(s) {have}")
     pulled = {normalize_name(n) for n in names}
     model = options.settings.completion.model
-    if normalize_name(model) not in pulled:
+    if normalize_name(model) not in pulled and isinstance(client, OpenAIClient):
+        served = ", ".join(names) or "none"
+        report.add(
+            "fail",
+            f"completion model {model} is not served by {client.endpoint} (it serves: "
+            f"{served}): set completion.model to one of them",
+        )
+    elif normalize_name(model) not in pulled:
         report.add("fail", f"completion model {model} is not pulled: ollama-lsp pull {model}")
     else:
-        caps = capabilities_of(await client.show(model))
-        if caps.fim:
-            report.add("ok", f"completion model {model} fills in the middle (FIM)")
+        fim = (await fleet.capabilities(model)).fim
+        if uses_fim(model, fim):
+            how = "" if fim is not None else ", with its family's prompt"
+            report.add("ok", f"completion model {model} fills in the middle (FIM{how})")
         else:
             report.add(
                 "warn",
@@ -95,9 +117,10 @@ async def _models(client: OllamaClient, options: Options, report: Report) -> lis
             )
     chat = options.settings.chat.model
     if normalize_name(chat) not in pulled:
-        report.add("warn", f"chat model {chat} is not pulled (chat only): ollama-lsp pull {chat}")
+        fix = f"ollama-lsp pull {chat}" if have == "pulled" else "set chat.model to one it serves"
+        report.add("warn", f"chat model {chat} is not {have} (chat only): {fix}")
     else:
-        report.add("ok", f"chat model {chat} is pulled")
+        report.add("ok", f"chat model {chat} is {have}")
     return names
 
 
@@ -150,13 +173,17 @@ async def examine(options: Options) -> Report:
     report = Report()
     _settings(options, report)
     names: list[str] | None = None
-    async with OllamaClient(options.client) as client:
-        try:
-            if await _endpoints(client, report):
-                names = await _models(client, options, report)
+    fleet = Fleet(options.client)
+    try:
+        if await _endpoints(fleet, options, report):
+            client = fleet.client_for(options.settings.completion.model)
+            names = await _models(fleet, client, options, report)
+            if isinstance(client, OllamaClient):
                 await _loaded(client, options, report)
-        except AiError as exc:
-            report.add("fail", exc.message)
+    except AiError as exc:
+        report.add("fail", exc.message)
+    finally:
+        await fleet.aclose()
     _hardware(options, names, report)
     return report
 

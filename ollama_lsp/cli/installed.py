@@ -9,7 +9,7 @@ import sys
 from ollama_lsp.cli._options import add_common_arguments, load_options
 from ollama_lsp.cli.progress import PullBar
 from ollama_lsp.models import format_bytes
-from ollama_lsp.ollama import OllamaClient
+from ollama_lsp.providers import Fleet
 
 __all__ = [
     "configure_models",
@@ -38,8 +38,8 @@ def configure_rm(parser: argparse.ArgumentParser) -> None:
 async def _models(args: argparse.Namespace) -> int:
     options = load_options(args)
     wanted = {options.settings.completion.model, options.settings.chat.model}
-    async with OllamaClient(options.client) as client:
-        models = await client.list_models()
+    async with Fleet(options.client) as fleet:
+        models = await fleet.client_for().list_models()
     if not models:
         print("no models pulled yet: try `ollama-lsp recommend`, then `ollama-lsp pull NAME`")
         return 0
@@ -59,9 +59,9 @@ async def _models(args: argparse.Namespace) -> int:
 async def _pull(args: argparse.Namespace) -> int:
     options = load_options(args)
     bar = PullBar(args.name, sys.stderr)
-    async with OllamaClient(options.client) as client:
+    async with Fleet(options.client) as fleet:
         try:
-            async for step in client.pull(args.name):
+            async for step in fleet.ollama_for("pull", args.name).pull(args.name):
                 bar.update(step)
         finally:
             bar.close()
@@ -71,8 +71,8 @@ async def _pull(args: argparse.Namespace) -> int:
 
 async def _rm(args: argparse.Namespace) -> int:
     options = load_options(args)
-    async with OllamaClient(options.client) as client:
-        await client.delete(args.name)
+    async with Fleet(options.client) as fleet:
+        await fleet.ollama_for("delete", args.name).delete(args.name)
     print(f"deleted {args.name}")
     return 0
 

@@ -79,18 +79,28 @@ class ContextBuilder:
         offset: int,
         open_documents: Iterable[Document] = (),
         recent_edits: Sequence[EditedRange] = (),
+        *,
+        max_tokens: int | None = None,
+        suffix_tokens: int | None = None,
+        start_line: int | None = None,
     ) -> CodeContext | None:
         """The context at ``offset`` (a Python string index into ``document.text``).
 
         None when the document is excluded. ``open_documents`` may include ``document``
         itself; ``recent_edits`` usually comes from :meth:`EditTracker.recent`.
+        ``max_tokens`` replaces the builder's budget for this call. ``suffix_tokens`` caps the
+        text after the cursor (the prefix gets the rest): it follows the cursor in every prompt,
+        so the model evaluates it again at each keystroke. ``start_line`` keeps the prefix
+        starting where an earlier window started, while it fits (the model's KV cache holds
+        that beginning).
         """
         if self.is_private(document):
             return None
         text = document.text
         offset = min(max(0, offset), len(text))
         path = relative_path(document.uri, self.workspace_root)
-        budget = int(self.max_tokens * CHARS_PER_TOKEN) - len(path) - 16
+        tokens = self.max_tokens if max_tokens is None else max(1, max_tokens)
+        budget = int(tokens * CHARS_PER_TOKEN) - len(path) - 16
 
         # Lines any snippet would only repeat: the largest window the file could get.
         widest = cut_window(text, offset, *self._split(budget), anchor_lines=1)
@@ -103,8 +113,17 @@ class ContextBuilder:
         snippets = self._similar(document, offset, others, edited, window_text, snippet_budget)
 
         used = sum(map(_cost, (*edits, *snippets)))
+        prefix_chars, suffix_chars = self._split(budget - used)
+        if suffix_tokens is not None:
+            capped = min(suffix_chars, int(suffix_tokens * CHARS_PER_TOKEN))
+            prefix_chars, suffix_chars = prefix_chars + suffix_chars - capped, capped
         start, end = cut_window(
-            text, offset, *self._split(budget - used), anchor_lines=self.anchor_lines
+            text,
+            offset,
+            prefix_chars,
+            suffix_chars,
+            anchor_lines=self.anchor_lines,
+            start_line=start_line,
         )
         return CodeContext(
             prefix=redact_secrets(text[start:offset]),

@@ -20,7 +20,13 @@ def estimate_tokens(text: str) -> int:
 
 
 def cut_window(
-    text: str, offset: int, prefix_chars: int, suffix_chars: int, *, anchor_lines: int = 16
+    text: str,
+    offset: int,
+    prefix_chars: int,
+    suffix_chars: int,
+    *,
+    anchor_lines: int = 16,
+    start_line: int | None = None,
 ) -> tuple[int, int]:
     """``(start, end)`` of the window around ``offset`` within the character budgets.
 
@@ -29,7 +35,8 @@ def cut_window(
     prefix starts on a line whose number is a multiple of a grid step (``anchor_lines`` at most,
     a power of two, no more than a quarter of the prefix's lines), so that when the cursor moves
     a few lines the start does not move and the model's KV cache still holds the prompt's
-    beginning.
+    beginning. ``start_line``, the start of an earlier window, is kept while the prefix from it
+    fits the budget and it is not below the cursor's line.
     """
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = text.find("\n", offset)
@@ -46,6 +53,10 @@ def cut_window(
     if offset - line_start > prefix_chars:
         return offset - prefix_chars, end
     earliest = offset - prefix_chars
+    if start_line is not None:
+        kept = _line_offset(text, start_line)
+        if kept is not None and earliest <= kept <= line_start:
+            return kept, end
     if earliest <= 0:
         return 0, end
     start = text.find("\n", earliest - 1) + 1
@@ -61,3 +72,13 @@ def cut_window(
             break
         start = text.find("\n", start) + 1
     return start, end
+
+
+def _line_offset(text: str, line: int) -> int | None:
+    """Where line ``line`` (0-based) of ``text`` starts, if it has that many lines."""
+    at = 0
+    for _ in range(line):
+        at = text.find("\n", at) + 1
+        if at == 0:
+            return None
+    return at

@@ -1,10 +1,11 @@
-"""Async client for the Ollama HTTP API: one request path, one error tree.
+"""Async clients for the Ollama HTTP API and for OpenAI-compatible engines: one error tree.
 
 See docs/client.md for the public API with examples.
 """
 
 from ollama_lsp.ollama._auth import WITHHELD_ADVICE
 from ollama_lsp.ollama._client import OllamaClient
+from ollama_lsp.ollama._endpoints import normalize_model_name
 from ollama_lsp.ollama._errors import (
     AiError,
     ApiError,
@@ -12,6 +13,7 @@ from ollama_lsp.ollama._errors import (
     BadResponse,
     InsertNotSupported,
     ModelNotFound,
+    NotSupported,
     OllamaTimeout,
     OllamaUnreachable,
     OutOfMemory,
@@ -19,7 +21,8 @@ from ollama_lsp.ollama._errors import (
     ServerBusy,
     redact,
 )
-from ollama_lsp.ollama._settings import DEFAULT_HOST, ClientSettings, parse_host
+from ollama_lsp.ollama._openai import OpenAIClient, ServedModel, TextDelta, Usage
+from ollama_lsp.ollama._settings import APIS, DEFAULT_HOST, Api, ClientSettings, parse_host
 from ollama_lsp.ollama._types import (
     ChatMessage,
     ChatResponse,
@@ -35,9 +38,11 @@ from ollama_lsp.ollama._types import (
 )
 
 __all__ = [
+    "APIS",
     "DEFAULT_HOST",
     "WITHHELD_ADVICE",
     "AiError",
+    "Api",
     "ApiError",
     "AuthenticationFailed",
     "BadResponse",
@@ -52,15 +57,21 @@ __all__ = [
     "ModelInfo",
     "ModelNotFound",
     "ModelSummary",
+    "NotSupported",
     "OllamaClient",
     "OllamaTimeout",
     "OllamaUnreachable",
+    "OpenAIClient",
     "OutOfMemory",
     "ProgressStatus",
     "PullProgress",
     "RequestCancelled",
     "RunningModel",
+    "ServedModel",
     "ServerBusy",
+    "TextDelta",
+    "Usage",
+    "normalize_model_name",
     "parse_host",
     "redact",
 ]

@@ -125,19 +125,22 @@ class OllamaClient:
         system: str | None = None,
         options: Mapping[str, Any] | None = None,
         keep_alive: KeepAlive = None,
+        stall_timeout: float | None = None,
     ) -> AsyncGenerator[GenerateResponse, None]:
         """Stream ``/api/generate`` chunks; the last has ``done=True`` and the metrics.
 
         ``suffix`` asks for fill-in-the-middle (the model needs the ``insert`` capability);
         ``raw`` sends ``prompt`` untemplated. ``options`` are model parameters such as
-        ``num_predict``, ``temperature``, ``stop`` or ``num_ctx``.
+        ``num_predict``, ``temperature``, ``stop`` or ``num_ctx``. ``stall_timeout`` replaces
+        the read timeout between two lines once the answer has begun: a completion nobody
+        waits two minutes for (see :meth:`_stream`).
         """
         body: Json = {"model": model, "prompt": prompt, "stream": True}
         _put(body, suffix=suffix, system=system, options=options, keep_alive=keep_alive)
         if raw:
             body["raw"] = True
         return self._typed_stream(
-            "/api/generate", body, model, GenerateResponse.from_wire, _is_done
+            "/api/generate", body, model, GenerateResponse.from_wire, _is_done, stall=stall_timeout
         )
 
     async def generate(
@@ -364,13 +367,17 @@ class OllamaClient:
         body: Json,
         model: str | None,
         is_final: Callable[[Json], bool],
+        stall: float | None = None,
     ) -> AsyncGenerator[tuple[Json, str], None]:
         """Stream NDJSON objects with the endpoint that sent them, up to a final object.
 
         The first line must arrive within ``first_token_timeout`` of the call, each later read
-        within ``read_timeout``. An ``{"error": ...}`` line raises; so does a stream that ends
-        before a final object. The response is closed however the generator ends.
+        within ``read_timeout`` (``stall`` when given). An ``{"error": ...}`` line raises; so
+        does a stream that ends before a final object. The response is closed however the
+        generator ends.
         """
+        between = stall if stall is not None else self.settings.read_timeout
+        setting = "ollama.timeouts.completionStall" if stall is not None else "ollama.timeouts.read"
         loop = asyncio.get_running_loop()
         first_deadline = loop.time() + self.settings.first_token_timeout
         try:
@@ -383,7 +390,7 @@ class OllamaClient:
         started = finishing = False
         try:
             while True:
-                deadline = loop.time() + self.settings.read_timeout if started else first_deadline
+                deadline = loop.time() + between if started else first_deadline
                 try:
                     async with asyncio.timeout_at(deadline):
                         chunk = await anext(chunks, None)
@@ -391,9 +398,8 @@ class OllamaClient:
                 except TimeoutError as exc:
                     if started:
                         raise OllamaTimeout(
-                            f"Ollama at {endpoint} stopped sending for "
-                            f"{self.settings.read_timeout:g}s: check the server, or raise "
-                            "ollama.timeouts.read",
+                            f"Ollama at {endpoint} stopped sending for {between:g}s in the "
+                            f"middle of an answer: check the server, or raise {setting}",
                             endpoint=endpoint,
                         ) from exc
                     raise self._first_token_timeout(endpoint, model) from exc
@@ -453,12 +459,13 @@ class OllamaClient:
         parse: Callable[[Json, str], T],
         is_final: Callable[[Json], bool],
         changes_models: bool = False,
+        stall: float | None = None,
     ) -> AsyncGenerator[T, None]:
         """:meth:`_stream`, each object parsed with ``parse(object, endpoint)``.
 
         Every error it raises has been through :func:`redact_error`.
         """
-        stream = self._stream(path, body, model, is_final)
+        stream = self._stream(path, body, model, is_final, stall)
         try:
             async with aclosing(stream):
                 async for obj, endpoint in stream:

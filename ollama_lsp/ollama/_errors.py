@@ -12,6 +12,8 @@
     ├── AuthenticationFailed     401/403, usually from a reverse proxy
     ├── BadResponse              the server sent something that is not the Ollama API
     ├── RequestCancelled         the request was cancelled (499, or by the caller)
+    ├── NotSupported             the engine cannot do this (an OpenAI-compatible server pulls
+    │                            no models)
     └── ApiError                 any other error status
 
 Low-level ``httpx`` exceptions, HTTP error statuses with their ``{"error": ...}`` bodies and
@@ -38,6 +40,7 @@ __all__ = [
     "BadResponse",
     "InsertNotSupported",
     "ModelNotFound",
+    "NotSupported",
     "OllamaTimeout",
     "OllamaUnreachable",
     "OutOfMemory",
@@ -112,6 +115,11 @@ class RequestCancelled(AiError):
     """The request was cancelled before it completed."""
 
 
+class NotSupported(AiError):
+    """The endpoint's engine cannot do what was asked (pull, delete or quantize a model on an
+    OpenAI-compatible server); the message says what to do instead."""
+
+
 class ApiError(AiError):
     """Any other error status; ``status`` holds it."""
 
@@ -145,12 +153,20 @@ _CODE_MODEL_HINT = "codellama:7b-code"
 
 
 def map_error(
-    cause: ServerError | httpx.HTTPError, *, endpoint: str, model: str | None = None
+    cause: ServerError | httpx.HTTPError,
+    *,
+    endpoint: str,
+    model: str | None = None,
+    engine: str = "Ollama",
 ) -> AiError:
-    """Translate a server error or an ``httpx`` exception into the :class:`AiError` tree."""
+    """Translate a server error or an ``httpx`` exception into the :class:`AiError` tree.
+
+    ``engine`` names the server in transport errors (``"Ollama"``, or an OpenAI-compatible
+    server, whose errors :mod:`._openai_errors` reads).
+    """
     if isinstance(cause, ServerError):
         return _from_server(cause, endpoint, model)
-    return _from_transport(cause, endpoint)
+    return _from_transport(cause, endpoint, engine)
 
 
 # ``scheme://user:password@``: the password goes, the rest of the URL stays readable.
@@ -248,12 +264,12 @@ def _from_server(error: ServerError, endpoint: str, model: str | None) -> AiErro
     )
 
 
-def _from_transport(exc: httpx.HTTPError, endpoint: str) -> AiError:
+def _from_transport(exc: httpx.HTTPError, endpoint: str, engine: str = "Ollama") -> AiError:
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
         return OllamaTimeout(
-            f"timed out {kind} Ollama at {endpoint}: check that the server is not overloaded, "
+            f"timed out {kind} {engine} at {endpoint}: check that the server is not overloaded, "
             "or raise ollama.timeouts in the settings",
             endpoint=endpoint,
         )
@@ -264,8 +280,9 @@ def _from_transport(exc: httpx.HTTPError, endpoint: str) -> AiError:
             endpoint=endpoint,
         )
     if isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol):
+        start = "start it with `ollama serve`" if engine == "Ollama" else "start it"
         return OllamaUnreachable(
-            f"Ollama is not running at {endpoint}: start it with `ollama serve`, "
+            f"{engine} is not running at {endpoint}: {start}, "
             "or check ollama.endpoints / OLLAMA_HOST",
             endpoint=endpoint,
         )
@@ -278,7 +295,7 @@ def _from_transport(exc: httpx.HTTPError, endpoint: str) -> AiError:
     if isinstance(exc, httpx.RemoteProtocolError | httpx.DecodingError):
         return BadResponse(
             f"the response from {endpoint} was cut off or malformed ({detail}): "
-            "check that the URL points at an Ollama server",
+            f"check that the URL points at {'an Ollama' if engine == 'Ollama' else 'the'} server",
             endpoint=endpoint,
         )
     return ApiError(f"request to {endpoint} failed: {detail}", status=0, endpoint=endpoint)

@@ -9,11 +9,15 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["DEFAULT_HOST", "ClientSettings", "parse_host"]
+__all__ = ["APIS", "DEFAULT_HOST", "Api", "ClientSettings", "parse_host"]
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
+#: The HTTP APIs an endpoint may speak: Ollama's own, or the OpenAI-compatible one of vLLM,
+#: llama.cpp's server, LM Studio, TGI...
+Api = Literal["ollama", "openai"]
+APIS: tuple[Api, ...] = ("ollama", "openai")
 _SECRET_HEADER_HINTS = ("auth", "key", "token", "secret", "cookie", "password")
 
 
@@ -81,7 +85,8 @@ class ClientSettings:
     request to its first line (this includes loading the model), ``read_timeout`` between two
     reads after that and for the whole body of short requests. ``max_retries`` bounds the
     retries of connection failures and 503 answers, spaced by exponential backoff with jitter
-    starting at ``retry_backoff`` seconds.
+    starting at ``retry_backoff`` seconds. ``apis`` names the endpoints that speak another
+    API than Ollama's (``{"http://gpu:8000": "openai"}``).
     """
 
     endpoints: tuple[str, ...] = (DEFAULT_HOST,)
@@ -95,6 +100,7 @@ class ClientSettings:
     max_retries: int = 2
     retry_backoff: float = 0.25
     allow_insecure_auth: bool = False
+    apis: Mapping[str, Api] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         endpoints = tuple(dict.fromkeys(parse_host(e) for e in self.endpoints))
@@ -106,6 +112,10 @@ class ClientSettings:
         headers = {str(k).lower(): str(v) for k, v in self.headers.items()}
         object.__setattr__(self, "headers", MappingProxyType(headers))
         object.__setattr__(self, "api_key", self.api_key or None)
+        apis = {parse_host(url): api for url, api in self.apis.items() if api != "ollama"}
+        if unknown := set(apis.values()) - set(APIS):
+            raise ValueError(f"unknown API {sorted(unknown)[0]!r}: one of {', '.join(APIS)}")
+        object.__setattr__(self, "apis", MappingProxyType(apis))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ClientSettings:
@@ -127,6 +137,10 @@ class ClientSettings:
         if isinstance(values["endpoints"], str):
             values["endpoints"] = (values["endpoints"],)
         return cls(**values)
+
+    def api_of(self, endpoint: str) -> Api:
+        """The API ``endpoint`` speaks (``"ollama"`` unless ``apis`` says otherwise)."""
+        return self.apis.get(endpoint, "ollama")
 
     @property
     def request_headers(self) -> dict[str, str]:
@@ -184,5 +198,5 @@ class ClientSettings:
             f"read_timeout={self.read_timeout!r}, "
             f"first_token_timeout={self.first_token_timeout!r}, "
             f"max_retries={self.max_retries!r}, retry_backoff={self.retry_backoff!r}, "
-            f"allow_insecure_auth={self.allow_insecure_auth!r})"
+            f"allow_insecure_auth={self.allow_insecure_auth!r}, apis={dict(self.apis)!r})"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import replace
@@ -52,12 +53,17 @@ def stats_of(metrics: Metrics | None) -> GenerationStats | None:
     """Ollama's metrics (nanoseconds) as the provider interface's :class:`GenerationStats`."""
     if metrics is None:
         return None
-    load = metrics.load_duration
+
+    def ms(nanoseconds: int | None) -> float | None:
+        return nanoseconds / 1e6 if nanoseconds is not None else None
+
     return GenerationStats(
         prompt_tokens=metrics.prompt_eval_count,
         generated_tokens=metrics.eval_count,
         tokens_per_second=metrics.tokens_per_second,
-        load_ms=load / 1e6 if load is not None else None,
+        load_ms=ms(metrics.load_duration),
+        prompt_ms=ms(metrics.prompt_eval_duration),
+        generation_ms=ms(metrics.eval_duration),
     )
 
 
@@ -71,10 +77,37 @@ def wire_options(options: ModelOptions | None, stop: tuple[str, ...] = ()) -> di
             wire["num_predict"] = options.max_tokens
         if options.temperature is not None:
             wire["temperature"] = options.temperature
+        if options.seed is not None:
+            wire["seed"] = options.seed
         stop = (*options.stop, *stop)
     if stop:
         wire["stop"] = list(dict.fromkeys(stop))
     return wire
+
+
+class _Pace:
+    """The writing speed as the client sees it (one streamed line per token), for a stream
+    closed before Ollama's final object and its counters."""
+
+    def __init__(self) -> None:
+        self.tokens = 0
+        self.first = self.last = 0.0
+
+    def token(self) -> None:
+        self.last = time.perf_counter()
+        if not self.tokens:
+            self.first = self.last
+        self.tokens += 1
+
+    def stats(self) -> GenerationStats | None:
+        if self.tokens < 2 or self.last <= self.first:
+            return None
+        per_token = (self.last - self.first) / (self.tokens - 1)
+        return GenerationStats(
+            generated_tokens=self.tokens,
+            tokens_per_second=1 / per_token,
+            generation_ms=per_token * self.tokens * 1000,
+        )
 
 
 class OllamaProvider:
@@ -93,6 +126,8 @@ class OllamaProvider:
         self.cache = cache if cache is not None else AiResponseCache()
         #: Sent with every completion: how long Ollama keeps the model loaded afterwards.
         self.keep_alive = keep_alive
+        #: A completion stream that has begun and then sends nothing this long (s) is closed.
+        self.stall_timeout: float | None = None
         self._capabilities: TTLCache[tuple[str, str], AiCapabilities] = TTLCache(
             maxsize=_CAPABILITIES_MAX, ttl=_CAPABILITIES_TTL
         )
@@ -119,8 +154,9 @@ class OllamaProvider:
         model: str,
         options: ModelOptions | None = None,
         should_stop: ShouldStop | None = None,
+        affinity: str | None = None,
     ) -> CompletionResult:
-        """Stream a completion from ``/api/generate``.
+        """Stream a completion from ``/api/generate`` (``affinity`` matters to a fleet only).
 
         After each chunk ``should_stop(text_so_far)`` may end the generation: the stream is
         closed, so Ollama stops generating, and the partial text is returned with
@@ -137,6 +173,7 @@ class OllamaProvider:
         parts: list[str] = []
         metrics: Metrics | None = None
         stopped = False
+        pace = _Pace()
         stream = self.client.generate_stream(
             model,
             prompt.prompt,
@@ -144,18 +181,25 @@ class OllamaProvider:
             raw=prompt.raw,
             options=request_options,
             keep_alive=self.keep_alive,
+            stall_timeout=self.stall_timeout,
         )
         async with aclosing(stream):
             async for chunk in stream:
                 parts.append(chunk.response)
                 endpoint = chunk.endpoint or endpoint
-                if chunk.done:
+                if chunk.done:  # the stream ends itself: its connection goes back to the pool
                     metrics = chunk.metrics
-                elif should_stop is not None and chunk.response and should_stop("".join(parts)):
+                    continue
+                pace.token()
+                if should_stop is not None and chunk.response and should_stop("".join(parts)):
                     stopped = True
                     break
         result = CompletionResult(
-            text="".join(parts), model=model, stats=stats_of(metrics), stopped_early=stopped
+            text="".join(parts),
+            model=model,
+            stats=stats_of(metrics) or pace.stats(),
+            stopped_early=stopped,
+            endpoint=endpoint,
         )
         if not stopped:
             if endpoint != asked:  # failed over: the answer is filed under who gave it
@@ -163,12 +207,45 @@ class OllamaProvider:
             self.cache.put(key, result)
         return result
 
+    async def prefill(
+        self,
+        prompt: CompletionPrompt,
+        *,
+        model: str,
+        options: ModelOptions | None = None,
+        affinity: str | None = None,
+    ) -> CompletionResult:
+        """Have Ollama evaluate ``prompt`` into its KV cache: a generation of one token.
+
+        Not ``num_predict: 0``, which Ollama's runner takes as no limit at all. Never answered
+        from the response cache: evaluating the prompt is the point.
+        """
+        wire = wire_options(options, prompt.stop)
+        wire["num_predict"] = 1
+        endpoint = await self.client.endpoint_for(model)
+        metrics: Metrics | None = None
+        stream = self.client.generate_stream(
+            model,
+            prompt.prompt,
+            suffix=prompt.suffix,
+            raw=prompt.raw,
+            options=wire,
+            keep_alive=self.keep_alive,
+            stall_timeout=self.stall_timeout,
+        )
+        async with aclosing(stream):
+            async for chunk in stream:
+                endpoint = chunk.endpoint or endpoint
+                metrics = chunk.metrics if chunk.done else metrics
+        return CompletionResult("", model, stats_of(metrics), endpoint=endpoint)
+
     async def stream_chat(
         self,
         messages: Sequence[ChatMessage],
         *,
         model: str,
         options: ModelOptions | None = None,
+        affinity: str | None = None,
     ) -> AsyncGenerator[ChatChunk, None]:
         """A chat answer chunk by chunk; closing the iterator stops the generation at once."""
         stream = self.client.chat_stream(

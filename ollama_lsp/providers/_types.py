@@ -41,13 +41,15 @@ class ModelOptions:
 
     ``num_ctx`` is the context window in tokens (a different value makes Ollama reload the
     model, so callers keep it constant); ``max_tokens`` bounds the generated tokens; ``stop``
-    adds stop sequences to the prompt's own.
+    adds stop sequences to the prompt's own; ``seed`` makes a sampled (temperature > 0)
+    generation repeatable, and tells samples of the same prompt apart.
     """
 
     num_ctx: int | None = None
     max_tokens: int | None = None
     temperature: float | None = None
     stop: tuple[str, ...] = ()
+    seed: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,10 @@ class GenerationStats:
     generated_tokens: int | None = None
     tokens_per_second: float | None = None
     load_ms: float | None = None
+    prompt_ms: float | None = None
+    """Time spent evaluating the ``prompt_tokens`` (those the model's cache did not hold)."""
+    generation_ms: float | None = None
+    """Time spent writing the ``generated_tokens``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +72,7 @@ class CompletionResult:
 
     ``cached`` is true when it came from the response cache; ``stopped_early`` when
     ``should_stop`` ended the generation (the text is then a prefix of what the model would
-    have produced, and is not cached).
+    have produced, and is not cached). ``endpoint`` is the server that answered, when known.
     """
 
     text: str
@@ -74,6 +80,7 @@ class CompletionResult:
     stats: GenerationStats | None = None
     cached: bool = False
     stopped_early: bool = False
+    endpoint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +104,13 @@ class ChatChunk:
 class AiCapabilities:
     """What a model can do, as its server reports it.
 
-    ``fim`` is fill-in-the-middle (Ollama's ``insert`` capability); ``context_window`` is in
-    tokens, ``None`` when the server does not say.
+    ``fim`` is fill-in-the-middle (Ollama's ``insert`` capability), ``None`` when the server
+    does not say (an OpenAI-compatible engine: the family table decides); ``context_window`` is
+    in tokens, ``None`` when the server does not say.
     """
 
     streaming: bool
     code_completion: bool
-    fim: bool
+    fim: bool | None
     chat: bool
     context_window: int | None

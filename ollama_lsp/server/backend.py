@@ -1,11 +1,12 @@
-"""The backend: the Ollama client and provider built from the settings, the completion
+"""The backend: the endpoints' clients and providers built from the settings, the completion
 pipeline and the next-edit engine.
 
-:class:`Backend` is the one owner of all four. Connection settings changed -> a new client
-(the old one is closed in the background). Completion settings changed, or the memory monitor
-shrank the context window -> the pipeline is reconfigured, here and nowhere else (the
-next-edit engine likewise, from its own settings). The
-completion model is loaded ahead of the first keystroke (status ``loading``) so the first
+:class:`Backend` is the one owner of them all. Connection settings changed -> a new
+:class:`~ollama_lsp.providers.Fleet` (the old one is closed in the background): a client per
+endpoint, Ollama or OpenAI-compatible, and the router that spreads requests over them.
+Completion settings changed, or the memory monitor shrank the context window -> the pipeline
+is reconfigured, here and nowhere else (the next-edit engine likewise, from its own settings).
+The completion model is loaded ahead of the first keystroke (status ``loading``) so the first
 suggestion does not pay for it.
 """
 
@@ -20,12 +21,12 @@ import attrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
 
-from ollama_lsp.completion.pipeline import CompletionPipeline, PipelineObserver
+from ollama_lsp.completion.pipeline import CompletionPipeline, GenerationReport, PipelineObserver
 from ollama_lsp.errors import AiError
 from ollama_lsp.models import Role
 from ollama_lsp.nextedit import NextEditEngine, NextEditObserver, NextEditOptions
-from ollama_lsp.ollama import WITHHELD_ADVICE, ClientSettings, OllamaClient
-from ollama_lsp.providers import AiResponseCache, OllamaProvider
+from ollama_lsp.ollama import WITHHELD_ADVICE, ClientSettings, OllamaClient, OllamaUnreachable
+from ollama_lsp.providers import AiResponseCache, Fleet, ModelClient
 from ollama_lsp.server.log import remember_secrets
 from ollama_lsp.server.status import StatusReporter
 from ollama_lsp.settings import Settings
@@ -56,6 +57,9 @@ class StatusObserver(PipelineObserver):
 
     def succeeded(self) -> None:
         self.status.succeeded()
+
+    def suggestion_made(self, report: GenerationReport) -> None:
+        self.status.suggestion_made(report)
 
     def failed(self, error: AiError, model: str) -> None:
         self.status.failed(type(error).__name__, error.message, model=model)
@@ -92,12 +96,12 @@ def next_edit_options(settings: Settings) -> NextEditOptions:
 
 
 class Backend:
-    """The client, the provider, the completion pipeline and the next-edit engine."""
+    """The endpoints (a :class:`Fleet`), the completion pipeline and the next-edit engine of
+    one server."""
 
     def __init__(self, server: OllamaLanguageServer) -> None:
         self._server = server
-        self._client: OllamaClient | None = None
-        self._provider: OllamaProvider | None = None
+        self._fleet: Fleet | None = None
         self.pipeline = CompletionPipeline(
             None, server.settings.completion, observers=[StatusObserver(server.status)]
         )
@@ -109,27 +113,49 @@ class Backend:
         self._num_ctx_limit: int | None = None
 
     @property
-    def client(self) -> OllamaClient:
-        """The current client; a clear error while the first settings are still to come."""
-        if self._client is None:
+    def fleet(self) -> Fleet:
+        """The endpoints; a clear error while the first settings are still to come."""
+        if self._fleet is None:
             raise _still_starting()
-        return self._client
+        return self._fleet
 
     @property
-    def provider(self) -> OllamaProvider:
-        """The provider on the current client; the same error as :attr:`client` before it."""
-        if self._provider is None:
-            raise _still_starting()
-        return self._provider
+    def provider(self) -> Fleet:
+        """What completions and chat ask: the fleet, which routes each request."""
+        return self.fleet
+
+    @property
+    def client(self) -> ModelClient:
+        """The client of the endpoint a request without a model goes to (the first healthy)."""
+        return self.fleet.client_for()
+
+    def client_for(self, model: str) -> ModelClient:
+        """The client of the endpoint that would serve ``model``: to show, load or unload it."""
+        return self.fleet.client_for(model)
+
+    def ollama_for(self, action: str, model: str | None = None) -> OllamaClient:
+        """The Ollama endpoint's client to ``action`` (pull, delete, quantize, benchmark)
+        ``model``; ``NotSupported`` with what to do instead when only OpenAI-compatible
+        servers are configured."""
+        return self.fleet.ollama_for(action, model)
+
+    def ollama_at(self, endpoint: str) -> OllamaClient:
+        """The client of the Ollama ``endpoint`` (a pull queued for it starts with it)."""
+        member = next((m for m in self.fleet.members if m.url == endpoint), None)
+        if member is None or not isinstance(member.client, OllamaClient):
+            raise OllamaUnreachable(
+                f"{endpoint} is no longer an Ollama endpoint in ollama.endpoints", endpoint=endpoint
+            )
+        return member.client
 
     @property
     def connected(self) -> bool:
-        return self._client is not None
+        return self._fleet is not None
 
     @property
     def endpoint(self) -> str:
-        """The endpoint that pulls and deletes go to: the first configured one."""
-        return self.client.settings.endpoints[0]
+        """The endpoint a request without a model goes to (the first healthy one)."""
+        return self.fleet.endpoint_for()
 
     def num_ctx_for(self, role: Role) -> int:
         """The context window ``role``'s model runs with (completion's may be shrunk)."""
@@ -142,15 +168,18 @@ class Backend:
     async def settings_changed(self, new: Settings, old: Settings) -> None:
         """Reconnect if the connection changed, reconfigure the pipeline, warm the model."""
         wanted = new.client_settings()
-        previous = self._client
+        previous = self._fleet
         reconnect = previous is None or previous.settings != wanted
         if reconnect:
-            self._client = self._connect(wanted)
-            self._provider = OllamaProvider(self._client, AiResponseCache())
+            self._fleet = self._connect(wanted)
             if previous is not None:
-                self._server.spawn(previous.aclose(), "close the previous Ollama client")
-            log.info("Ollama endpoints: %s", ", ".join(wanted.endpoints))
-        self.provider.keep_alive = new.keep_alive
+                self._server.spawn(previous.aclose(), "close the previous endpoints")
+            log.info(
+                "endpoints: %s",
+                ", ".join(f"{m.url} ({m.api})" for m in self._fleet.members),
+            )
+        self.fleet.keep_alive = new.keep_alive
+        self.fleet.stall_timeout = new.timeouts.completion_stall
         self._configure()
 
         def model_of(settings: Settings) -> tuple[object, ...]:
@@ -159,22 +188,22 @@ class Backend:
         if reconnect or model_of(new) != model_of(old):
             self._server.spawn(self.warm_up(new), "load the completion model")
 
-    def _connect(self, wanted: ClientSettings) -> OllamaClient:
-        """A client for ``wanted``; a CA bundle that cannot be used is said, not fatal (the
+    def _connect(self, wanted: ClientSettings) -> Fleet:
+        """The endpoints of ``wanted``; a CA bundle that cannot be used is said, not fatal (the
         system's certificates are used instead), and withheld credentials are said once."""
         remember_secrets(wanted.secrets)
         status = self._server.status
         for endpoint in wanted.withheld_from:
             status.show(WITHHELD_ADVICE.format(endpoint=endpoint), types.MessageType.Warning)
         try:
-            return OllamaClient(wanted)
+            return Fleet(wanted, AiResponseCache())
         except (OSError, ssl.SSLError) as exc:
             status.show(
                 f"`tls.caBundle` {wanted.ca_bundle} cannot be used ({exc}); using the system's "
                 "certificates",
                 types.MessageType.Error,
             )
-            return OllamaClient(dataclasses.replace(wanted, ca_bundle=None))
+            return Fleet(dataclasses.replace(wanted, ca_bundle=None), AiResponseCache())
 
     def limit_num_ctx(self, num_ctx: int | None) -> None:
         """Run completions with ``num_ctx`` instead of the configured window (None: as set)."""
@@ -187,8 +216,8 @@ class Backend:
         if limit is not None and limit != completion.num_ctx:
             completion = attrs.evolve(completion, num_ctx=limit)
         root = self._server.workspace_root
-        self.pipeline.configure(completion, self._provider, root)
-        self.next_edits.configure(next_edit_options(self._server.settings), self._provider, root)
+        self.pipeline.configure(completion, self._fleet, root)
+        self.next_edits.configure(next_edit_options(self._server.settings), self._fleet, root)
 
     async def warm_up(self, settings: Settings) -> None:
         """Load the completion model now, reporting ``loading`` while it happens."""
@@ -198,7 +227,7 @@ class Backend:
             return
         status.set("loading", model=model, message=f"Loading {model}")
         try:
-            await self.client.load(model, keep_alive=settings.keep_alive)
+            await self.client_for(model).load(model, keep_alive=settings.keep_alive)
         except AiError as exc:
             status.failed(type(exc).__name__, exc.message, model=model)
             return
@@ -207,8 +236,8 @@ class Backend:
             status.set("idle", model=model)
 
     async def aclose(self) -> None:
-        """Stop the generations and close the client."""
+        """Stop the generations and close the clients."""
         await self.pipeline.aclose()
         await self.next_edits.aclose()
-        if self._client is not None:
-            await self._client.aclose()
+        if self._fleet is not None:
+            await self._fleet.aclose()

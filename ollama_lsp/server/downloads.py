@@ -198,13 +198,13 @@ class PullJob:
 class DownloadQueue:
     """Pulls keyed by (endpoint, model); ``per_endpoint`` of them download at once per endpoint.
 
-    ``client`` is called for the client to use when a pull starts (so a server that rebuilt
-    its client after a settings change pulls with the new one).
+    ``client(endpoint)`` is called for the client to use when a pull starts (so a server that
+    rebuilt its clients after a settings change pulls with the new one).
     """
 
     def __init__(
         self,
-        client: Callable[[], OllamaClient],
+        client: Callable[[str], OllamaClient],
         store: ModelStore | None = None,
         *,
         per_endpoint: int = 1,
@@ -295,7 +295,7 @@ class DownloadQueue:
         verified = False
         published = stored = float("-inf")
         phase = "downloading"
-        async with contextlib.aclosing(self._client().pull(job.model)) as steps:
+        async with contextlib.aclosing(self._client(job.endpoint).pull(job.model)) as steps:
             async for step in steps:
                 meter.add(step)
                 previous = phase

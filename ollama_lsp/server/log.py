@@ -16,6 +16,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
 from ollama_lsp.ollama import redact
 
@@ -66,6 +67,18 @@ class _Scrubbing(logging.Filter):
         if clean != message:
             record.msg, record.args = clean, None
         return True
+
+
+class _AnsweredErrors(logging.Filter):
+    """pygls logs a traceback for every request that ends in a JSON-RPC error; ours are
+    messages for the user, already logged where they arose, so the traceback goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, JsonRpcException)
+
+
+_ANSWERED_ERRORS = _AnsweredErrors()
 
 
 class LspLogHandler(logging.Handler):
@@ -126,6 +139,7 @@ def configure_logging(level: str = "info") -> logging.Handler:
         if stderr not in library.handlers:  # scrubbed too (a bad message may carry a key)
             library.addHandler(stderr)
             library.propagate = False
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_ANSWERED_ERRORS)
     return stderr
 
 

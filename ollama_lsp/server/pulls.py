@@ -25,7 +25,8 @@ async def pull_with_progress(
 
     A failed pull raises its user-facing error; a cancelled one returns its outcome.
     """
-    job = downloads.pull(model, backend.endpoint)
+    endpoint = backend.ollama_for("pull", model).settings.endpoints[0]
+    job = downloads.pull(model, endpoint)
     title = f"Pulling {model}"
     async with ls.work_progress(title, token=command_work_done_token(), cancellable=True) as bar:
 

@@ -25,7 +25,9 @@ from ollama_lsp.nextedit import NextEditEngine
 from ollama_lsp.server.backend import Backend
 from ollama_lsp.server.downloads import DownloadQueue
 from ollama_lsp.server.memory import AdaptationLog, FitCheck, PressureMonitor, RoleUsage
+from ollama_lsp.server.outcomes import SuggestionOutcomes
 from ollama_lsp.server.server import OllamaLanguageServer
+from ollama_lsp.server.speeds import SpeedKeeper
 from ollama_lsp.server.switching import ChosenModels
 from ollama_lsp.store import ModelStore
 
@@ -48,6 +50,7 @@ class Services:
     usage: RoleUsage
     monitor: PressureMonitor
     adaptations: AdaptationLog
+    outcomes: SuggestionOutcomes
 
     def provide(self, wanted: type[Any]) -> Any:
         """The one service of type ``wanted``."""
@@ -75,6 +78,7 @@ def create_services(server: OllamaLanguageServer) -> Services:
     for notice in store.notices:
         log.warning("%s", notice)
     backend = Backend(server)
+    speeds = SpeedKeeper(server, store, backend.pipeline.speeds)
     adaptations = AdaptationLog()
     usage = RoleUsage(server, backend, adaptations)
     backend.pipeline.add_observer(usage)
@@ -86,26 +90,29 @@ def create_services(server: OllamaLanguageServer) -> Services:
         pipeline=backend.pipeline,
         next_edits=backend.next_edits,
         store=store,
-        downloads=DownloadQueue(lambda: backend.client, store),
+        downloads=DownloadQueue(backend.ollama_at, store),
         chosen=chosen,
         fit=FitCheck(server, backend),
         usage=usage,
         monitor=monitor,
         adaptations=adaptations,
+        outcomes=SuggestionOutcomes(server, store),
     )
     server.settings_overrides.append(chosen)
     server.on_settings(backend.settings_changed)
     server.on_settings(usage.settings_changed)
     server.on_settings(monitor.settings_changed)
-    server.on_shutdown(lambda ls: _shut_down(ls, services))
+    server.on_shutdown(lambda ls: _shut_down(ls, services, speeds))
     return services
 
 
-async def _shut_down(ls: OllamaLanguageServer, services: Services) -> None:
+async def _shut_down(ls: OllamaLanguageServer, services: Services, speeds: SpeedKeeper) -> None:
     try:
         if ls.settings.memory.unload_on_shutdown:
             await services.usage.unload_all()
     finally:
         await services.downloads.aclose()  # their last records go to the store
+        speeds.flush()
+        await services.outcomes.flush()
         services.store.close()
         await services.backend.aclose()

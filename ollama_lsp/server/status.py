@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 from lsprotocol import types
 
+from ollama_lsp.completion.pipeline import GenerationReport
 from ollama_lsp.server.log import scrub
 from ollama_lsp.server.wording import in_editor_words
 
@@ -31,6 +32,8 @@ GENERATING_AFTER = 0.25
 #: current figure without a notification after every suggestion.
 SPEED_CHANGE = 0.1
 State = Literal["idle", "loading", "generating", "error", "disabled"]
+#: The last suggestion's cost is sent this long (s) after it, coalesced while the user types.
+REFRESH_AFTER = 0.25
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,10 @@ class StatusParams:
     model: str | None = None
     message: str | None = None
     tokens_per_second: float | None = None
+    suggestion_ms: int | None = None
+    """How long the last suggestion the model wrote took, from the request to the answer."""
+    cached_share: float | None = None
+    """The share (0-1) of that suggestion's prompt the model's KV cache held."""
 
 
 class StatusReporter:
@@ -59,6 +66,9 @@ class StatusReporter:
         self.editor: str | None = None
         #: The speed of the model's last generation (tokens/s), carried by every ``idle``.
         self._speeds: dict[str, float] = {}
+        #: What the last suggestion the model wrote cost, carried by every state once known.
+        self.last_suggestion: GenerationReport | None = None
+        self._refresh: asyncio.TimerHandle | None = None
 
     def set(
         self,
@@ -70,13 +80,22 @@ class StatusReporter:
     ) -> None:
         """Move to ``state``; notifies the client only when something changed.
 
-        ``idle`` carries the model's last known speed unless one is given.
+        ``idle`` carries the model's last known speed unless one is given; every state carries
+        the last suggestion's time and cached share once known.
         """
         if state == "idle" and tokens_per_second is None and model is not None:
             tokens_per_second = self._speeds.get(model)
         if message is not None:
             message = scrub(self.in_editor_words(message))
-        params = StatusParams(state, model, message, tokens_per_second)
+        last = self.last_suggestion
+        params = StatusParams(
+            state,
+            model,
+            message,
+            tokens_per_second,
+            round(last.elapsed_ms) if last is not None else None,
+            round(last.cached_share, 2) if last and last.cached_share is not None else None,
+        )
         if params == self.current:
             return
         self.current = params
@@ -118,6 +137,31 @@ class StatusReporter:
         news = speed is not None and (told is None or abs(speed - told) >= SPEED_CHANGE * told)
         if self.current.state == "generating" or (self.current.state == "idle" and news):
             self.set("idle", model=model)
+
+    def suggestion_made(self, report: GenerationReport) -> None:
+        """Remember what the last suggestion cost; the client hears of it once the user pauses
+        and only when it is news (its time moved by ``SPEED_CHANGE``, or its cached share by a
+        tenth): none on the keystroke path, not one per suggestion."""
+        self.last_suggestion = report
+        if report.tokens_per_second:
+            self._speeds[report.model] = round(report.tokens_per_second, 1)
+        if self._refresh is None:
+            self._refresh = asyncio.get_running_loop().call_later(REFRESH_AFTER, self._send_last)
+
+    def _send_last(self) -> None:
+        self._refresh = None
+        current, last = self.current, self.last_suggestion
+        if current.state != "idle" or last is None:
+            return
+        told_ms, told_share = current.suggestion_ms, current.cached_share
+        news = (
+            told_ms is None
+            or abs(last.elapsed_ms - told_ms) >= SPEED_CHANGE * told_ms
+            or (last.cached_share is not None and told_share is None)
+            or abs((last.cached_share or 0) - (told_share or 0)) >= 0.1
+        )
+        if news:
+            self.set("idle", model=current.model or last.model, message=current.message)
 
     def succeeded(self) -> None:
         """The backend answered: out of ``error``, and the next failure is worth showing again."""

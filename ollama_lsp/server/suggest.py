@@ -2,25 +2,40 @@
 
 Turns an LSP document position into a pipeline request (clamped cursor, open documents as
 context), reports workDoneProgress for a manual request that carries a token, and returns the
-suggestion with the cursor it belongs to. Also the two conversions from LSP's document types
-to the context layer's (:func:`as_document`, :func:`line_edits`).
+suggestion with the cursor it belongs to; for an invoked inline request, with the other
+choices. Also the two conversions from LSP's document types to the context layer's
+(:func:`as_document`, :func:`line_edits`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
-from ollama_lsp.completion.pipeline import CompletionPipeline, CompletionRequest, Suggestion
+from ollama_lsp.completion.pipeline import (
+    Choice,
+    CompletionOutcome,
+    CompletionPipeline,
+    CompletionRequest,
+    Suggestion,
+)
 from ollama_lsp.context import Document, LineEdit
 from ollama_lsp.server.positions import Cursor, cursor_at
 from ollama_lsp.server.server import OllamaLanguageServer
 
-__all__ = ["Answer", "as_document", "line_edits", "settings_ready", "suggest"]
+__all__ = [
+    "Answer",
+    "as_document",
+    "asks_again_for_choices",
+    "line_edits",
+    "request_at",
+    "settings_ready",
+    "suggest",
+]
 
 #: Longest a request waits for the first settings (the client answers workspace/configuration).
 SETTINGS_WAIT = 10.0
@@ -30,8 +45,9 @@ SETTINGS_WAIT = 10.0
 class Answer:
     """A suggestion, the clamped cursor it is for, and the text it was computed on.
 
-    ``replaced`` is set when the suggestion continues a selected completion item: the range
-    that item replaces and its text (the inline item must then replace that range too).
+    ``choices`` are the suggestions to offer, the first one first. ``replaced`` is set when
+    the suggestion continues a selected completion item: the range that item replaces and its
+    text (the inline item must then replace that range too).
     """
 
     suggestion: Suggestion
@@ -39,6 +55,7 @@ class Answer:
     document: TextDocument
     source: str
     replaced: tuple[types.Range, str] | None = None
+    choices: tuple[Choice, ...] = ()
 
 
 def as_document(doc: TextDocument, source: str | None = None) -> Document:
@@ -69,6 +86,50 @@ async def settings_ready(ls: OllamaLanguageServer) -> bool:
     return True
 
 
+def request_at(
+    ls: OllamaLanguageServer, uri: str, position: types.Position, *, invoked: bool = False
+) -> CompletionRequest | None:
+    """A pipeline request at ``position`` of the open document ``uri`` (``None``: not open)."""
+    doc = ls.workspace.text_documents.get(uri)
+    if doc is None:
+        return None
+    cursor = cursor_at(doc.source, doc.position_codec, position)
+    return CompletionRequest(
+        document=as_document(doc),
+        offset=cursor.offset,
+        open_documents=[as_document(d) for d in ls.workspace.text_documents.values()],
+        invoked=invoked,
+    )
+
+
+def asks_again_for_choices(ls: OllamaLanguageServer) -> bool:
+    """Whether the client asks again (invoked) when the user wants the next choice: the
+    ``experimental.ollama.asksAgainForChoices`` client capability. Such a client gets the
+    first suggestion of an invoked request alone, as fast as any, while the others are
+    sampled; VS Code never asks twice at one place, so the others come with the first."""
+    experimental = ls.client_capabilities.experimental
+    ours = experimental.get("ollama") if isinstance(experimental, Mapping) else None
+    return isinstance(ours, Mapping) and ours.get("asksAgainForChoices") is True
+
+
+async def _complete(
+    ls: OllamaLanguageServer,
+    pipeline: CompletionPipeline,
+    request: CompletionRequest,
+    choices: bool,
+) -> tuple[CompletionOutcome, tuple[Choice, ...]]:
+    """The first suggestion, and the choices to offer with it."""
+    outcome = await pipeline.complete(request)
+    if not isinstance(outcome, Suggestion):
+        return outcome, ()
+    if not choices:
+        return outcome, (outcome.choice,)
+    if outcome.source == "model" and asks_again_for_choices(ls):
+        pipeline.start_choices(request, outcome)
+        return outcome, (outcome.choice,)
+    return outcome, await pipeline.choices(request, outcome)
+
+
 async def suggest(
     ls: OllamaLanguageServer,
     pipeline: CompletionPipeline,
@@ -78,11 +139,13 @@ async def suggest(
     invoked: bool,
     work_done_token: types.ProgressToken | None = None,
     selected: types.SelectedCompletionInfo | None = None,
+    choices: bool = False,
 ) -> Answer | None:
     """A suggestion at ``position`` of the open document ``uri``; ``None`` for unknown URIs.
 
-    With ``selected`` (the item highlighted in the editor's completion popup), the suggestion
-    is made for the document as it will be once that item is accepted, and the answer's
+    With ``choices``, an ``invoked`` request offers up to ``MAX_CHOICES`` suggestions. With
+    ``selected`` (the item highlighted in the editor's completion popup), the suggestion is
+    made for the document as it will be once that item is accepted, and the answer's
     ``replaced`` says which range and text it continues.
     """
     if not await settings_ready(ls):
@@ -106,15 +169,16 @@ async def suggest(
         open_documents=[as_document(d) for d in ls.workspace.text_documents.values()],
         invoked=invoked,
     )
+    choices = choices and invoked
     if invoked and work_done_token is not None:
         model = ls.settings.completion.model
         async with ls.work_progress(
             "Ollama", token=work_done_token, message=f"Completing with {model}"
         ) as progress:
-            outcome = await pipeline.complete(request)
+            outcome, offered = await _complete(ls, pipeline, request, choices)
             progress.end_message = "Done" if isinstance(outcome, Suggestion) else "No suggestion"
     else:
-        outcome = await pipeline.complete(request)
+        outcome, offered = await _complete(ls, pipeline, request, choices)
     if not isinstance(outcome, Suggestion):
         return None
-    return Answer(outcome, cursor, doc, source, replaced)
+    return Answer(outcome, cursor, doc, source, replaced, offered)

@@ -50,16 +50,17 @@ async def use_model(
     previous = ls.settings.model_for(role)
     started = time.monotonic()
     async with ls.work_progress(f"Loading {model}", token=command_work_done_token()):
-        loaded = await backend.client.load(model, keep_alive=ls.settings.keep_alive)
+        loaded = await backend.client_for(model).load(model, keep_alive=ls.settings.keep_alive)
     wall_ms = (time.monotonic() - started) * 1000
-    load_ns = loaded.metrics.load_duration if loaded.metrics is not None else None
+    metrics = loaded.metrics if loaded is not None else None  # OpenAI-compatible: no load
+    load_ns = metrics.load_duration if metrics is not None else None
     load_ms = round(load_ns / 1e6 if load_ns else wall_ms)
     chosen.choose(role, model, ls.user_settings)
     await ls.apply_settings(ls.user_settings)
     shared = any(r != role and ls.settings.model_for(r) == previous for r in ROLES)
     if previous and previous != model and not shared:
         try:
-            await backend.client.unload(previous)
+            await backend.client_for(previous).unload(previous)
         except AiError as error:
             log.info("could not unload %s: %s", previous, error.message)
     ls.status.show(f"The {role} model is now {model} (loaded in {_duration(load_ms)}).")

@@ -1,4 +1,4 @@
-"""SQLite store of models, downloads and benchmarks (see `ModelStore`)."""
+"""SQLite store of models, downloads, benchmarks and suggestion outcomes (see `ModelStore`)."""
 
 from ._rows import (
     ACTIVE_DOWNLOAD_STATUSES,
@@ -7,7 +7,10 @@ from ._rows import (
     Download,
     DownloadStatus,
     ModelRecord,
+    ModelSpeeds,
+    OutcomeCounts,
     StoredModel,
+    add_up,
     parse_timestamp,
 )
 from ._schema import MIGRATIONS, SCHEMA_VERSION, Migration, migrate, schema_version
@@ -33,10 +36,13 @@ __all__ = [
     "DownloadStatus",
     "Migration",
     "ModelRecord",
+    "ModelSpeeds",
     "ModelStore",
+    "OutcomeCounts",
     "StoreCorrupted",
     "StoreError",
     "StoredModel",
+    "add_up",
     "default_store_path",
     "migrate",
     "parse_timestamp",

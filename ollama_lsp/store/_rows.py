@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -13,7 +14,10 @@ __all__ = [
     "Download",
     "DownloadStatus",
     "ModelRecord",
+    "ModelSpeeds",
+    "OutcomeCounts",
     "StoredModel",
+    "add_up",
     "parse_timestamp",
 ]
 
@@ -117,3 +121,61 @@ class BenchmarkRow:
     id: int
     result: BenchmarkResult
     created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpeeds:
+    """How fast a model evaluates prompts and writes on one endpoint, learned from Ollama's
+    counters, with the number of generations each figure comes from."""
+
+    endpoint: str
+    model: str
+    prompt_tokens_per_second: float
+    eval_tokens_per_second: float
+    chars_per_token: float
+    prompt_samples: int
+    eval_samples: int
+    chars_samples: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeCounts:
+    """What became of the suggestions of one kind, language and model.
+
+    Each shown suggestion is counted once in ``shown`` and at most once in one of the others,
+    the best it reached: ``accepted`` (taken whole), ``partial`` (a word or a line of it
+    taken, the rest left) or ``dismissed`` (left without taking anything). The rest were not
+    reported by the editor.
+    """
+
+    kind: str
+    language: str
+    model: str
+    shown: int = 0
+    accepted: int = 0
+    partial: int = 0
+    dismissed: int = 0
+
+    def rate(self, outcome: str) -> float | None:
+        """The share of the shown suggestions that ended in ``outcome`` (``accepted``,
+        ``partial``, ``dismissed``); None before any was shown."""
+        count: int = getattr(self, outcome)
+        return count / self.shown if self.shown else None
+
+
+def add_up(
+    rows: Iterable[OutcomeCounts], *, kind: str = "*", language: str = "*", model: str = "*"
+) -> OutcomeCounts:
+    """The counts of ``rows`` added up, under the names given (``*``: all)."""
+    total = OutcomeCounts(kind, language, model)
+    for row in rows:
+        total = OutcomeCounts(
+            kind,
+            language,
+            model,
+            shown=total.shown + row.shown,
+            accepted=total.accepted + row.accepted,
+            partial=total.partial + row.partial,
+            dismissed=total.dismissed + row.dismissed,
+        )
+    return total

@@ -81,6 +81,45 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX benchmarks_by_model ON benchmarks (model, created)",
         ),
     ),
+    Migration(
+        3,
+        "model speeds",
+        (
+            """
+            CREATE TABLE speeds (
+                endpoint TEXT NOT NULL,
+                model TEXT NOT NULL,
+                prompt_tps REAL NOT NULL,
+                eval_tps REAL NOT NULL,
+                chars_per_token REAL NOT NULL,
+                prompt_samples INTEGER NOT NULL,
+                eval_samples INTEGER NOT NULL,
+                chars_samples INTEGER NOT NULL,
+                updated TEXT NOT NULL,
+                PRIMARY KEY (endpoint, model)
+            )
+            """,
+        ),
+    ),
+    Migration(
+        4,
+        "suggestion outcomes",
+        (
+            """
+            CREATE TABLE suggestion_outcomes (
+                kind TEXT NOT NULL,
+                language TEXT NOT NULL,
+                model TEXT NOT NULL,
+                shown INTEGER NOT NULL DEFAULT 0,
+                accepted INTEGER NOT NULL DEFAULT 0,
+                partial INTEGER NOT NULL DEFAULT 0,
+                dismissed INTEGER NOT NULL DEFAULT 0,
+                updated TEXT NOT NULL,
+                PRIMARY KEY (kind, language, model)
+            )
+            """,
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,4 +1,5 @@
-"""`ModelStore`: the SQLite file that remembers models, downloads and benchmarks.
+"""`ModelStore`: the SQLite file that remembers models, downloads, benchmarks, speeds and what
+became of the suggestions shown.
 
 Threading: one connection guarded by a lock. The server runs on asyncio and calls the store
 from a thread pool (`asyncio.to_thread`); every method holds the lock only for a few small
@@ -8,9 +9,10 @@ share the file: WAL lets readers run beside a writer, and `busy_timeout` makes w
 Durability: every write is one `BEGIN IMMEDIATE ... COMMIT` transaction, so a process killed
 at any instant leaves either the old or the new row, never a broken file.
 
-The server writes the model list, every pull and every benchmark row; it reads back the pulls
-a killed server left unfinished. `models`, `downloads_for` and `benchmarks_for` read the rest
-back (for inspection, and for the tests that check what was recorded).
+The server writes the model list, every pull, every benchmark row and the suggestion counts
+(`add_outcomes`); it reads back the pulls a killed server left unfinished. `models`,
+`downloads_for`, `benchmarks_for` and `outcomes` read the rest back (for inspection, the
+status, and the tests that check what was recorded).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from ._rows import (
     Download,
     DownloadStatus,
     ModelRecord,
+    ModelSpeeds,
+    OutcomeCounts,
     StoredModel,
 )
 from ._schema import SCHEMA_VERSION, migrate, schema_version
@@ -142,6 +146,7 @@ class ModelStore:
         notices: tuple[str, ...] = (),
         max_finished_downloads: int = 500,
         max_benchmarks: int = 5000,
+        max_outcome_rows: int = 1000,
     ) -> None:
         self._conn = conn
         self._lock = threading.RLock()
@@ -150,6 +155,7 @@ class ModelStore:
         self._pid_started = _process_started(self._pid)
         self._max_finished_downloads = max_finished_downloads
         self._max_benchmarks = max_benchmarks
+        self._max_outcome_rows = max_outcome_rows
         self.path = path
         """The file in use, or None for an in-memory store."""
         self.notices = notices
@@ -166,6 +172,7 @@ class ModelStore:
         clock: Clock = _utcnow,
         max_finished_downloads: int = 500,
         max_benchmarks: int = 5000,
+        max_outcome_rows: int = 1000,
     ) -> ModelStore:
         """Open (creating and migrating) the store at `path` (default: the user data dir).
 
@@ -180,6 +187,7 @@ class ModelStore:
             clock=clock,
             max_finished_downloads=max_finished_downloads,
             max_benchmarks=max_benchmarks,
+            max_outcome_rows=max_outcome_rows,
         )
 
         def in_memory(notice: str) -> ModelStore:
@@ -487,6 +495,111 @@ class ModelStore:
             sql += " AND run_id = ?"
             params += (run_id,)
         return [_benchmark(row) for row in self._read(sql + " ORDER BY id", params)]
+
+    # -- speeds -----------------------------------------------------------------------------
+
+    def save_speeds(self, speeds: Iterable[ModelSpeeds]) -> None:
+        """Remember what each (endpoint, model) was measured at, replacing the old figures."""
+        rows = [
+            (
+                s.endpoint,
+                s.model,
+                s.prompt_tokens_per_second,
+                s.eval_tokens_per_second,
+                s.chars_per_token,
+                s.prompt_samples,
+                s.eval_samples,
+                s.chars_samples,
+                self._now(),
+            )
+            for s in speeds
+        ]
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO speeds (endpoint, model, prompt_tps, eval_tps, "
+                "chars_per_token, prompt_samples, eval_samples, chars_samples, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def speeds(self) -> list[ModelSpeeds]:
+        """Every remembered (endpoint, model) speed, the most recently measured first."""
+        rows = self._read("SELECT * FROM speeds ORDER BY updated DESC")
+        return [
+            ModelSpeeds(
+                endpoint=row["endpoint"],
+                model=row["model"],
+                prompt_tokens_per_second=row["prompt_tps"],
+                eval_tokens_per_second=row["eval_tps"],
+                chars_per_token=row["chars_per_token"],
+                prompt_samples=row["prompt_samples"],
+                eval_samples=row["eval_samples"],
+                chars_samples=row["chars_samples"],
+            )
+            for row in rows
+        ]
+
+    # -- suggestion outcomes ----------------------------------------------------------------
+
+    def add_outcomes(self, changes: Iterable[OutcomeCounts]) -> None:
+        """Add each row's counts (changes, possibly negative) to the stored ones.
+
+        One row per kind, language and model; beyond the cap, the rows updated longest ago
+        are pruned.
+        """
+        rows = [
+            (c.kind, c.language, c.model, c.shown, c.accepted, c.partial, c.dismissed)
+            for c in changes
+        ]
+        if not rows:
+            return
+        now = self._now()
+        with self._write() as conn:
+            conn.executemany(
+                """
+                INSERT INTO suggestion_outcomes (kind, language, model, shown, accepted,
+                                                 partial, dismissed, updated)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (kind, language, model) DO UPDATE SET
+                    shown = shown + excluded.shown,
+                    accepted = accepted + excluded.accepted,
+                    partial = partial + excluded.partial,
+                    dismissed = dismissed + excluded.dismissed,
+                    updated = excluded.updated
+                """,
+                [(*row, now) for row in rows],
+            )
+            conn.execute(
+                "UPDATE suggestion_outcomes SET shown = MAX(shown, 0), accepted = "
+                "MAX(accepted, 0), partial = MAX(partial, 0), dismissed = MAX(dismissed, 0) "
+                "WHERE MIN(shown, accepted, partial, dismissed) < 0"
+            )
+            conn.execute(
+                "DELETE FROM suggestion_outcomes WHERE rowid NOT IN (SELECT rowid FROM "
+                "suggestion_outcomes ORDER BY updated DESC, rowid DESC LIMIT ?)",
+                (self._max_outcome_rows,),
+            )
+
+    def outcomes(self, kind: str | None = None) -> list[OutcomeCounts]:
+        """The counts per kind, language and model (of one kind if given), most shown first."""
+        sql = "SELECT * FROM suggestion_outcomes"
+        params: tuple[str, ...] = ()
+        if kind is not None:
+            sql += " WHERE kind = ?"
+            params = (kind,)
+        rows = self._read(sql + " ORDER BY shown DESC, kind, language, model", params)
+        return [
+            OutcomeCounts(
+                kind=row["kind"],
+                language=row["language"],
+                model=row["model"],
+                shown=row["shown"],
+                accepted=row["accepted"],
+                partial=row["partial"],
+                dismissed=row["dismissed"],
+            )
+            for row in rows
+        ]
 
 
 # -- connection and row helpers ---------------------------------------------------------------

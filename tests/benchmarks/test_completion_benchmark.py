@@ -22,7 +22,9 @@ ROWS = [
 
 @pytest.mark.timeout(300)
 async def test_a_short_run_prints_every_row(capsys: pytest.CaptureFixture[str]) -> None:
-    await completion.main(argparse.Namespace(requests=3, backend_ms=20, real_model=False))
+    await completion.main(
+        argparse.Namespace(requests=3, backend_ms=20, real_model=False, choices=0)
+    )
 
     table = capsys.readouterr().out
     assert "Inline completion, 3 paired requests" in table

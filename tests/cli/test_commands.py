@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from ollama_lsp.cli import main
-from ollama_lsp.store import STORE_ENV, ModelStore
+from ollama_lsp.store import STORE_ENV, ModelStore, OutcomeCounts
 from tests.fake_ollama import FakeOllama
 
 # Nothing listens here: a command that reaches the emulator used --host, not the environment.
@@ -273,3 +273,33 @@ def test_debug_shows_the_traceback_then_the_line(
     assert status == 1
     assert err.startswith("Traceback") and "ModelNotFound" in err
     assert err.splitlines()[-1].startswith("ollama-lsp: model 'nope:1b' is not pulled")
+
+
+def test_stats_prints_the_rates_per_kind_language_and_model(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_file = tmp_path / "store.sqlite3"
+    with ModelStore.open(store_file) as store:
+        store.add_outcomes(
+            [
+                OutcomeCounts("completion", "python", "m1", shown=8, accepted=2, dismissed=4),
+                OutcomeCounts("completion", "go", "m1", shown=2, partial=1),
+            ]
+        )
+    monkeypatch.setenv(STORE_ENV, str(store_file))
+    status, out, _ = run(capsys, "stats")
+    assert status == 0
+    assert "completion: 10 shown, 20% accepted, 10% partly accepted, 40% dismissed" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("  ")]
+    assert rows[1:] == [
+        ["python", "m1", "8", "25%", "0%", "50%"],
+        ["go", "m1", "2", "0%", "50%", "0%"],
+    ]
+
+
+def test_stats_without_a_store_says_nothing_was_shown_and_creates_none(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, out, _ = run(capsys, "stats", "--store", str(tmp_path / "none.sqlite3"))
+    assert status == 0 and "no suggestion shown yet" in out
+    assert not (tmp_path / "none.sqlite3").exists()

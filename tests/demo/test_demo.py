@@ -66,3 +66,19 @@ def test_when_the_real_model_crashes_the_demo_says_so_and_falls_back() -> None:
     assert "Model:   qwen2.5-coder:1.5b-base" in done.stdout
     assert "Inline suggestion after" in done.stdout and "'main()'" in done.stdout
     assert lines[-1].startswith("OK: demo finished")
+
+
+@pytest.mark.real_model
+@pytest.mark.editor
+@pytest.mark.skipif(find_nvim()[0] is None, reason=find_nvim()[1])
+def test_the_demo_runs_on_an_openai_compatible_engine() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "demo", "--engine", "openai", "--timeout", "90"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Backend: llama-cpp-python's OpenAI-compatible server at http://" in done.stdout
+    suggestion = next(line for line in done.stdout.splitlines() if "Inline suggestion" in line)
+    assert not suggestion.endswith("''"), suggestion
+    assert "answered the new position from its cache, with no new generation" in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1].startswith("OK: demo finished")

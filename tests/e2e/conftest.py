@@ -51,13 +51,18 @@ async def initialize(
     init_options: dict[str, Any] | None = None,
     profile: str = "visual-studio-code",
     root: str = "file:///project",
+    experimental: Any = None,
 ) -> types.InitializeResult:
-    """Start the session; ``settings`` answer ``workspace/configuration`` (section ollama)."""
+    """Start the session; ``settings`` answer ``workspace/configuration`` (section ollama);
+    ``experimental`` replaces the profile's experimental client capabilities."""
     if settings is not None:
         client.set_configuration({"ollama": settings})
+    capabilities = client_capabilities(profile)
+    if experimental is not None:
+        capabilities.experimental = experimental
     result = await client.initialize_session(
         types.InitializeParams(
-            capabilities=client_capabilities(profile),
+            capabilities=capabilities,
             initialization_options=init_options,
             root_uri=root,
             workspace_folders=[types.WorkspaceFolder(uri=root, name="project")],
@@ -94,9 +99,11 @@ def inline_params(
     line: int,
     character: int,
     *,
-    invoked: bool = True,
+    invoked: bool = False,
     token: types.ProgressToken | None = None,
 ) -> types.InlineCompletionParams:
+    """Automatic by default, as typing asks (tests run without debounce); ``invoked`` as the
+    user asking by hand, which offers several choices."""
     kind = (
         types.InlineCompletionTriggerKind.Invoked
         if invoked

@@ -208,13 +208,15 @@ async def test_status_reports_endpoints_roles_memory_and_errors(
     tmp_path: Path, fake_ollama: FakeOllama
 ) -> None:
     async with started(tmp_path / "s.db", fake_ollama) as client:
+        await eventually(lambda: "qwen2.5-coder:1.5b-base" in loaded_names(fake_ollama))
         healthy = await execute(client, "ollama.status")
         fake_ollama.refuse_connections()
         down = await execute(client, "ollama.status")
-    assert healthy["endpoints"] == [
-        {"url": fake_ollama.url, "healthy": True, "version": healthy["endpoints"][0]["version"],
-         "error": None}
-    ]  # fmt: skip
+    (endpoint,) = healthy["endpoints"]
+    assert endpoint["url"] == fake_ollama.url and endpoint["api"] == "ollama"
+    assert endpoint["healthy"] is True and endpoint["version"] and endpoint["error"] is None
+    assert set(endpoint["loadedModels"]) == loaded_names(fake_ollama)
+    assert endpoint["probeMs"] > 0 and endpoint["inFlight"] == 0
     assert "codellama:7b-code" in healthy["models"]
     assert healthy["roles"] == {
         "completion": "qwen2.5-coder:1.5b-base",

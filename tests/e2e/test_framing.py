@@ -7,77 +7,17 @@ asks for.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import sys
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
-from ollama_lsp.server.framing import MessageReader
-from tests.e2e.conftest import UNREACHABLE
-
-
-def frame(payload: dict[str, Any] | bytes, header: bytes | None = None) -> bytes:
-    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return (
-        (header if header is not None else b"Content-Length: %d" % len(body)) + b"\r\n\r\n" + body
-    )
-
-
-def request(msg_id: int, method: str, params: Any = None) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params}
-
-
-INITIALIZE = request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": {}})
-
-
-class RawServer:
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        assert process.stdout is not None
-        out = process.stdout
-        self.reader = MessageReader(lambda: out.read(65536), lambda why: None)
-
-    async def send(self, data: bytes) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(data)
-        await self.process.stdin.drain()
-
-    async def answer(self, msg_id: Any) -> dict[str, Any]:
-        """The response to ``msg_id`` (skipping the server's notifications and requests)."""
-        async with asyncio.timeout(20):
-            while True:
-                body = await self.reader.next_message()
-                assert body is not None, "the server closed its output"
-                message = json.loads(body)
-                if "method" not in message and message.get("id") == msg_id:
-                    return dict(message)
-
-    async def finish(self, *, shutdown: bool = True) -> int:
-        if shutdown:
-            await self.send(frame(request(99, "shutdown")))
-            assert "result" in await self.answer(99)
-        await self.send(frame({"jsonrpc": "2.0", "method": "exit"}))
-        return await asyncio.wait_for(self.process.wait(), 20)
+from tests.e2e.raw_server import INITIALIZE, RawServer, frame, request
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[RawServer]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ollama_lsp",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL, limit=2**24,
-        env={**os.environ, "OLLAMA_HOST": UNREACHABLE, "OLLAMA_LSP_STORE": ":memory:"},
-    )  # fmt: skip
-    raw = RawServer(process)
-    yield raw
-    if process.returncode is None:
-        process.kill()
-        await process.wait()
-    raw.reader.close()
+    async with RawServer.started() as raw:
+        yield raw
 
 
 BROKEN = {

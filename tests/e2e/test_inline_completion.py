@@ -185,7 +185,10 @@ async def test_a_manual_request_reports_work_done_progress(
     await initialize(client, init_options=settings_for(fake_ollama.url))
     open_document(client, PY_URI, PY_TEXT)
     client.progress_reports["inline-1"] = []
-    assert await inline(client, PY_URI, 2, 8, token="inline-1") == "return self.side ** 2"
+    assert (
+        await inline(client, PY_URI, 2, 8, invoked=True, token="inline-1")
+        == "return self.side ** 2"
+    )
     kinds = [type(report).__name__ for report in client.progress_reports["inline-1"]]
     assert kinds == ["WorkDoneProgressBegin", "WorkDoneProgressEnd"]
 

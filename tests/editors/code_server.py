@@ -69,6 +69,8 @@ def _settings(ollama_url: str, model: str, theme: str = "dark", **extra: Any) ->
     return {
         "ollama.server.command": sys.executable,
         "ollama.server.args": ["-m", "ollama_lsp"],
+        # The suite's counts and records stay out of the user's own model store.
+        "ollama.server.env": {"OLLAMA_LSP_STORE": ":memory:"},
         "ollama.endpoints": [ollama_url],
         "ollama.completion.model": model,
         "ollama.chat.model": CHAT_MODEL,

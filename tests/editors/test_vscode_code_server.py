@@ -1,6 +1,7 @@
 """VS Code itself (code-server 4.139 = VS Code 1.139) with the packaged extension, the real
-server and the emulator, driven in Chromium: ghost text and partial accept, the status bar and
-its menu, first run, Pull Model, switching, the Model Manager, the chat view.
+server and the emulator, driven in Chromium: ghost text, partial accept, cycling the choices
+and the counts of what became of each suggestion, the status bar and its menu, first run,
+Pull Model, switching, the Model Manager, the chat view.
 
 ``OLLAMA_LSP_SCREENSHOTS=docs/images`` makes the screenshot test write the pictures of
 docs/editors.md there (else into the test's temporary folder)."""
@@ -285,6 +286,52 @@ def test_accept_word_and_accept_line_take_part_of_the_suggestion(
     assert "    return result" not in seen["afterLine"], seen
     assert "return result" in seen["ghostAfterLine"], seen
     assert seen["lines"][-2:] == ["    result = w * h", "    return result"], seen
+
+
+def test_show_next_and_previous_cycle_the_choices_and_tab_takes_the_one_shown(
+    code_server: tuple[str, Path], fake_ollama_shared: FakeOllama, tmp_path: Path
+) -> None:
+    url, workspace = code_server
+    (workspace / "choices.py").write_text("import math\n\n")
+    header = "def area(w, h):\n    "
+    fake_ollama_shared.reply("return w * h", prefix_endswith=header)
+    fake_ollama_shared.reply("result = w * h", prefix_endswith=header, options={"seed": 1})
+    fake_ollama_shared.reply("return h * w", prefix_endswith=header, options={"seed": 2})
+    seen = drive(
+        "choices", url, file="choices.py", completionModel=MODEL,
+        screenshot=str(tmp_path / "choices.png"),
+    )  # fmt: skip
+    assert seen["first"] == "return w * h", seen
+    assert [seen["second"], seen["third"], seen["back"]] == [
+        "result = w * h",
+        "return h * w",
+        "result = w * h",
+    ], seen
+    assert seen["lines"][-1] == "    result = w * h", seen
+    samples = [g for g in generations(fake_ollama_shared) if "seed" in g.body["options"]]
+    assert [g.body["options"]["seed"] for g in samples] == [1, 2]  # sampled once
+    # The first was shown and left for the second, which was taken whole by its command.
+    assert re.search(r"\b50% of suggestions accepted, 2 shown\b", seen["outcomes"]), seen
+
+
+def test_a_word_taken_and_suggestions_left_are_counted(
+    code_server: tuple[str, Path], fake_ollama_shared: FakeOllama, tmp_path: Path
+) -> None:
+    url, workspace = code_server
+    (workspace / "outcomes.py").write_text("def area(w, h):\n    \n\ndef mul(a, b):\n    \n")
+    fake_ollama_shared.reply(
+        "result = w * h\n    return result", prefix_endswith="def area(w, h):\n    "
+    )
+    fake_ollama_shared.reply("return a * b", prefix_endswith="def mul(a, b):\n    ")
+    seen = drive(
+        "outcomes", url, file="outcomes.py", completionModel=MODEL,
+        screenshot=str(tmp_path / "outcomes.png"),
+    )  # fmt: skip
+    assert seen["before"] == "", seen  # this window's server has counted nothing yet
+    assert seen["area"].startswith("result = w * h") and seen["mul"] == "return a * b", seen
+    assert seen["lines"][1] == "    result", seen
+    counted = r"\b0% of suggestions accepted, 2 shown · 50% partly · 50% dismissed"
+    assert re.search(counted, seen["after"]), seen
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import time
+import urllib.parse
 from collections.abc import Iterator
 
 import ollama
@@ -90,3 +94,27 @@ def test_disconnect_stops_the_real_model(real: FakeOllama) -> None:
     assert real.counters.tokens_generated - before < 50
     # At most the token in flight when the client left.
     assert real.counters.tokens_after_disconnect <= 1
+
+
+def test_a_prompt_cancelled_while_evaluated_stops_at_a_batch(real: FakeOllama) -> None:
+    long_prompt = "".join(f"line_{i} = compute({i}, total)\n" for i in range(400))  # ~4 batches
+    body = json.dumps({"model": MODEL, "prompt": long_prompt, "raw": True, "options": GREEDY})
+    real.clear_requests()
+    address = urllib.parse.urlsplit(real.url)
+    with socket.create_connection((address.hostname, address.port)) as connection:
+        connection.sendall(
+            f"POST /api/generate HTTP/1.1\r\nHost: {address.netloc}\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(body.encode())}\r\n\r\n{body}".encode()
+        )
+        while not real.requests_to("/api/generate"):
+            time.sleep(0.01)
+        time.sleep(0.3)  # evaluating the prompt; the client leaves before the first token
+    again = ollama.Client(host=real.url).generate(
+        MODEL, long_prompt, raw=True, options={**GREEDY, "num_predict": 1}
+    )
+
+    # The runner stopped evaluating when its client left: the second request still had part
+    # of the prompt to evaluate (had the first one gone on, all of it would be cached).
+    assert again.prompt_eval_count is not None and again.prompt_eval_count > 1
+    assert real.counters.tokens_after_disconnect == 0

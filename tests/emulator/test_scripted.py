@@ -116,6 +116,17 @@ def test_newest_matching_rule_wins_and_times_limits_it(fake_ollama_shared: FakeO
     assert (first["response"], second["response"]) == ("specific", "general")
 
 
+def test_a_rule_can_match_the_request_options(fake_ollama_shared: FakeOllama) -> None:
+    fake_ollama_shared.reply("greedy")
+    fake_ollama_shared.reply("sample two", options={"seed": 2})
+
+    seeded = _generate(fake_ollama_shared, prompt="x", options={"seed": 2, "temperature": 0.7})
+    other = _generate(fake_ollama_shared, prompt="x", options={"seed": 1})
+    plain = _generate(fake_ollama_shared, prompt="x")
+
+    assert [r["response"] for r in (seeded, other, plain)] == ["sample two", "greedy", "greedy"]
+
+
 def test_unmatched_requests_get_the_default_reply(fake_ollama_shared: FakeOllama) -> None:
     fake_ollama_shared.reply("never", prompt_regex=r"^zzz")
 
@@ -132,6 +143,15 @@ def test_num_predict_ends_with_length(fake_ollama_shared: FakeOllama) -> None:
         "length",
         2,
     )
+
+
+def test_num_predict_zero_is_no_limit_as_in_ollamas_runner(fake_ollama_shared: FakeOllama) -> None:
+    # Ollama's runner stops at num_predict only when it is positive: 0 does not mean "prefill".
+    fake_ollama_shared.reply("one two three")
+
+    result = _generate(fake_ollama_shared, prompt="x", options={"num_predict": 0})
+
+    assert (result["response"], result["done_reason"]) == ("one two three", "stop")
 
 
 def test_a_reply_that_exhausts_the_budget_ends_as_one_cut_by_num_predict(

@@ -31,6 +31,8 @@ class EmulatorConfig:
     # Scripted engine timing: seconds before the first token, tokens per second (0 = unthrottled).
     first_token_seconds: float = 0.0
     tokens_per_second: float = 0.0
+    # Prompt tokens evaluated per second, past the cached prefix (0 = instantly).
+    prompt_tokens_per_second: float = 0.0
     default_reply: str = "This is a scripted reply."
     # Registry emulation.
     pull_bytes_per_second: float = 20e9

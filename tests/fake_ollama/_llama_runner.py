@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import IO, Any
 
 from ._generation import StopFilter
@@ -78,17 +79,24 @@ class Runner:
         original_eval = llama.eval
 
         def counting_eval(tokens: list[int]) -> None:
-            evaluated[0] += len(tokens)
-            original_eval(tokens)
+            # Batch by batch, as Ollama's runner: a request cancelled while its prompt is
+            # evaluated stops at the end of the batch, and what was evaluated stays cached.
+            for start in range(0, len(tokens), llama.n_batch):
+                if request["id"] in self.cancelled:
+                    raise _Cancelled
+                batch = tokens[start : start + llama.n_batch]
+                evaluated[0] += len(batch)
+                original_eval(batch)
 
         stats: dict[str, Any] = {"done_reason": "length"}
         seed = options.get("seed")
         if seed is not None and int(seed) >= 0:
             llama.set_seed(int(seed))
-        prompt = self._tokens(str(request["prompt"]))
         limit = int(request.get("num_predict", -1))
+        prompt = _truncated(self._tokens(str(request["prompt"])), self.n_ctx, limit)
         room = self.n_ctx - len(prompt) - 1
-        limit = room if limit < 0 else min(limit, room)
+        # Ollama's runner stops at num_predict only when it is positive: 0 is no limit.
+        limit = room if limit <= 0 else min(limit, room)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         stops = StopFilter([str(s) for s in request.get("stop") or []])
         llama.eval = counting_eval
@@ -96,7 +104,7 @@ class Runner:
         first: int | None = None
         produced = 0
         try:
-            for token in llama.generate(prompt, reset=True, **_sampling(options)):
+            for token in _cancellable(llama.generate(prompt, reset=True, **_sampling(options))):
                 if first is None:
                     first = time.perf_counter_ns()
                     stats["prompt_eval_count"] = evaluated[0]
@@ -124,6 +132,31 @@ class Runner:
         stats["eval_count"] = produced
         stats["eval_duration"] = time.perf_counter_ns() - (first or started)
         self.send({"done": stats})
+
+
+class _Cancelled(Exception):
+    """The request was cancelled while its prompt was evaluated."""
+
+
+def _cancellable(tokens: Iterator[int]) -> Iterator[int]:
+    """``tokens``, ending quietly when the prompt's evaluation was cancelled."""
+    try:
+        yield from tokens
+    except _Cancelled:
+        return
+
+
+#: Tokens Ollama keeps at the start of a prompt it truncates (``num_keep``'s default).
+NUM_KEEP = 4
+
+
+def _truncated(prompt: list[int], n_ctx: int, num_predict: int) -> list[int]:
+    """A prompt longer than the context cut as Ollama cuts it: the first ``NUM_KEEP`` tokens,
+    then the end. GUESS: room is left for the generation (Ollama shifts the cache instead)."""
+    room = min(num_predict if num_predict > 0 else 128, n_ctx // 4)
+    if len(prompt) <= n_ctx - room:
+        return prompt
+    return prompt[:NUM_KEEP] + prompt[len(prompt) - (n_ctx - room - NUM_KEEP) :]
 
 
 def _read_requests(

@@ -118,7 +118,8 @@ class _Runner:
         return json.loads(line) if line else None
 
     def _exit_message(self) -> str:
-        assert self._process is not None
+        if self._process is None:  # stopped by the emulator itself
+            return runner_exit_message(None)
         try:
             code: int | None = self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -202,10 +202,14 @@ async def _run(
             raise StreamError(error.message, error.status) from None
         try:
             async with loaded.slots:  # OLLAMA_NUM_PARALLEL generations per runner
-                generation.cache = loaded.cache
-                async with contextlib.aclosing(produce(load_ns)) as items:
-                    async for item in items:
-                        yield item
+                slot = loaded.claim(["<s>", *tokenize(generation.prompt)])
+                generation.cache = loaded.caches[slot]
+                try:
+                    async with contextlib.aclosing(produce(load_ns)) as items:
+                        async for item in items:
+                            yield item
+                finally:
+                    loaded.busy.discard(slot)
         finally:
             state.scheduler.release(loaded, keep_alive)
 

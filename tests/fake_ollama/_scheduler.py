@@ -36,7 +36,8 @@ def human_bytes(size: int) -> str:
 
 @dataclass
 class LoadedModel:
-    """A running "runner". ``cache`` holds the last evaluated prompt (KV-cache reuse)."""
+    """A running "runner" with ``num_parallel`` slots, each with the KV cache of the last
+    prompt it evaluated (``caches``, as tokens)."""
 
     model: InstalledModel
     size: int
@@ -45,9 +46,27 @@ class LoadedModel:
     expires_ns: int = 0
     refs: int = 0
     last_used: float = field(default_factory=time.monotonic)
-    cache: list[str] = field(default_factory=list)
+    caches: list[list[str]] = field(default_factory=lambda: [[]])
+    busy: set[int] = field(default_factory=set)
     timer: asyncio.TimerHandle | None = None
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+
+    def claim(self, prompt: list[str]) -> int:
+        """A free slot for ``prompt``: the one whose cache shares the longest prefix with it,
+        as Ollama's runner and llama.cpp's server choose (hold ``slots`` first)."""
+
+        def shared(index: int) -> int:
+            count = 0
+            for cached, new in zip(self.caches[index], prompt, strict=False):
+                if cached != new:
+                    break
+                count += 1
+            return count
+
+        free = [i for i in range(len(self.caches)) if i not in self.busy]
+        best = max(free, key=shared)
+        self.busy.add(best)
+        return best
 
 
 class Scheduler:
@@ -98,7 +117,9 @@ class Scheduler:
         if self.config.load_seconds > 0:
             await asyncio.sleep(self.config.load_seconds)
         loaded = LoadedModel(model, size, min(size, self.config.vram_bytes), num_ctx)
-        loaded.slots = asyncio.Semaphore(max(self.config.num_parallel, 1))
+        parallel = max(self.config.num_parallel, 1)
+        loaded.slots = asyncio.Semaphore(parallel)
+        loaded.caches = [[] for _ in range(parallel)]
         self.loaded[model.name.key] = loaded
         self._counters().loads += 1
         return loaded

@@ -52,6 +52,8 @@ class Rule:
     fenced block.
     ``exhausts_budget``: the reply is where the model ran out of tokens, so the generation ends
     as one cut by ``num_predict`` does (``done_reason`` ``length``, ``eval_count`` the budget).
+    ``options`` matches requests whose ``options`` have these values (``{"seed": 2}``: one
+    sample of a sampled generation, as a seed decides a real model's).
     """
 
     reply: str | Callable[[GenerationRequest], str] | None = None
@@ -66,6 +68,7 @@ class Rule:
     prompt_regex: str | None = None
     prefix_endswith: str | None = None
     suffix_startswith: str | None = None
+    options: dict[str, Any] | None = None
     fim: bool | None = None
     first_token_seconds: float | None = None
     tokens_per_second: float | None = None
@@ -118,6 +121,10 @@ class Rule:
         if self.rewrite_region is not None and parse_edit_region(request.prompt) is None:
             return False
         if self.fim is not None and self.fim != (request.fim is not None):
+            return False
+        if self.options is not None and any(
+            request.options.get(key) != value for key, value in self.options.items()
+        ):
             return False
         fim = request.fim
         if self.prefix_endswith is not None and not (
@@ -218,7 +225,9 @@ class ScriptedEngine:
             else self.config.tokens_per_second
         )
         exhausts = rule is not None and rule.exhausts_budget
-        return _ScriptedGeneration(request, text, latency, rate, exhausts_budget=exhausts)
+        generation = _ScriptedGeneration(request, text, latency, rate, exhausts_budget=exhausts)
+        generation.prompt_rate = self.config.prompt_tokens_per_second
+        return generation
 
 
 class _ScriptedGeneration:
@@ -236,6 +245,7 @@ class _ScriptedGeneration:
         self.latency = latency
         self.rate = rate
         self.exhausts_budget = exhausts_budget
+        self.prompt_rate = 0.0
         self.stats = GenerationStats()
 
     def _evaluate_prompt(self) -> int:
@@ -257,8 +267,11 @@ class _ScriptedGeneration:
     async def pieces(self) -> AsyncIterator[str]:
         started = time.perf_counter_ns()
         self.stats.prompt_eval_count = self._evaluate_prompt()
-        if self.latency > 0:
-            await asyncio.sleep(self.latency)
+        evaluating = self.latency
+        if self.prompt_rate > 0:
+            evaluating += self.stats.prompt_eval_count / self.prompt_rate
+        if evaluating > 0:
+            await asyncio.sleep(evaluating)
         eval_start = time.perf_counter_ns()
         self.stats.prompt_eval_duration = max(eval_start - started, 1)
         stops = StopFilter(self.request.stop)
@@ -266,7 +279,7 @@ class _ScriptedGeneration:
         self.stats.done_reason = "stop"
         try:
             for index, token in enumerate(tokenize(self.text)):
-                if 0 <= limit <= index:
+                if 0 < limit <= index:  # Ollama: num_predict 0 (or below) is no limit
                     self.stats.done_reason = "length"
                     break
                 if index and self.rate > 0:
@@ -286,7 +299,7 @@ class _ScriptedGeneration:
                 tail = stops.flush()
                 if tail:
                     yield tail
-                if self.exhausts_budget and limit >= 0:
+                if self.exhausts_budget and limit > 0:
                     self.stats.done_reason = "length"
                     self.stats.eval_count = max(self.stats.eval_count, limit)
         finally:

@@ -49,6 +49,8 @@ t.test('status lines name endpoints, their health and the role models', function
     endpoints = {
       { url = 'http://127.0.0.1:11434', healthy = true, version = '0.12.0' },
       { url = 'http://gpu:11434', healthy = false, error = 'connection refused' },
+      { url = 'http://vllm:8000/v1', api = 'openai', healthy = true, loadedModels = { 'qwen' },
+        latencyMs = 41.6, requests = 12, share = 0.75 },
     },
     lastErrors = { 'model not found' },
   })
@@ -58,8 +60,34 @@ t.test('status lines name endpoints, their health and the role models', function
     'Chat model: b:7b',
     'Endpoint http://127.0.0.1:11434: ok, Ollama 0.12.0',
     'Endpoint http://gpu:11434: unreachable: connection refused',
+    'Endpoint http://vllm:8000/v1: ok, OpenAI-compatible, loaded: qwen, 42 ms to first token, 75% of requests',
     'Error: model not found',
   }, lines)
+end)
+
+t.test('status lines end with what became of the suggestions, per language and model', function()
+  local function counts(shown, accepted, partial, dismissed)
+    return {
+      shown = shown,
+      accepted = accepted,
+      partial = partial,
+      dismissed = dismissed,
+      acceptedRate = accepted / shown,
+      partialRate = partial / shown,
+      dismissedRate = dismissed / shown,
+    }
+  end
+  local completion = counts(8, 3, 1, 2)
+  completion.byLanguage = { vim.tbl_extend('force', counts(6, 3, 0, 2), { language = 'python' }), vim.tbl_extend('force', counts(2, 0, 1, 0), { language = 'go' }) }
+  completion.byModel = { vim.tbl_extend('force', counts(8, 3, 1, 2), { model = 'a:1b' }) }
+  local lines = format.status_lines({ state = 'idle', suggestions = { completion = completion } })
+  t.eq({
+    'Suggestions: 8 shown, 38% accepted, 13% partly, 25% dismissed',
+    '  in python: 6 shown, 50% accepted, 0% partly, 33% dismissed',
+    '  in go: 2 shown, 0% accepted, 50% partly, 0% dismissed',
+    '  with a:1b: 8 shown, 38% accepted, 13% partly, 25% dismissed',
+  }, vim.list_slice(lines, 4))
+  t.eq({}, format.outcome_lines({ shown = 0 }))
 end)
 
 t.test('statusline shows model, state and the last speed, or the running task', function()
@@ -68,6 +96,10 @@ t.test('statusline shows model, state and the last speed, or the running task', 
   t.eq('ollama: a:1b [idle 42 tok/s]', format.statusline({ state = 'idle', model = 'a:1b', tokensPerSecond = 41.7 }))
   t.eq('ollama: a:1b [generating 42 tok/s]', format.statusline({ state = 'generating', model = 'a:1b', tokensPerSecond = 41.7 }))
   t.eq('ollama: a:1b [error]', format.statusline({ state = 'error', model = 'a:1b', tokensPerSecond = 41.7 }))
+  t.eq(
+    'ollama: a:1b [idle 31 tok/s 421 ms 88% cached]',
+    format.statusline({ state = 'idle', model = 'a:1b', tokensPerSecond = 31.3, suggestionMs = 421, cachedShare = 0.88 })
+  )
   t.eq('ollama: a:1b [off]', format.statusline({ state = 'idle', model = 'a:1b' }, nil, false))
   t.eq('ollama: Pulling a:1b 40%', format.statusline({ state = 'idle' }, { title = 'Pulling a:1b', message = 'downloading', percentage = 40 }))
 end)

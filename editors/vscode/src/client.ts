@@ -17,6 +17,7 @@ import {
   WorkDoneProgressCancelNotification,
   WorkDoneProgressCreateRequest,
   type LanguageClientOptions,
+  type Middleware,
   type ServerOptions,
   type ShowMessageParams,
 } from 'vscode-languageclient/node';
@@ -46,6 +47,7 @@ export class OllamaClient implements OllamaServer {
   constructor(
     output: vscode.LogOutputChannel,
     private readonly onMessage: (params: ShowMessageParams) => void,
+    middleware: Middleware = {},
   ) {
     const settings = vscode.workspace.getConfiguration('ollama');
     const { command, args, env } = serverCommand(settings);
@@ -61,6 +63,7 @@ export class OllamaClient implements OllamaServer {
       synchronize: { configurationSection: 'ollama' },
       outputChannel: output,
       traceOutputChannel: output,
+      middleware,
     };
     this.client = new LanguageClient('ollama', 'Ollama', serverOptions, clientOptions);
     this.progress.setFallback((event) => this.showInWindow(event));

@@ -4,11 +4,13 @@ import { State } from 'vscode-languageclient/node';
 import { ChatView, ChatViewId } from './chatView';
 import { OllamaClient } from './client';
 import { deleteModelCommand, pullModelCommand, selectModelCommand, setQuantizationCommand } from './commands';
+import { reportCursorRests } from './cursorReports';
 import { completionsOff } from './format';
 import { ModelManagerPanel } from './modelManager';
 import { NextEditController } from './nextEdit';
 import { showNotice } from './notices';
-import { ChatDeltaNotification, StatusNotification, type ChatDelta, type Role, type StatusParams } from './protocol';
+import { offeredItems, SuggestionWatcher } from './outcomes';
+import { ChatDeltaNotification, Commands, StatusNotification, type ChatDelta, type Role, type StatusParams } from './protocol';
 import { errorMessage } from './server';
 import { StatusBar } from './statusBar';
 import { showStatusMenu } from './statusMenu';
@@ -35,9 +37,26 @@ function languageOff(): string | undefined {
 export async function activate(context: vscode.ExtensionContext): Promise<OllamaExtensionApi> {
   const output = vscode.window.createOutputChannel('Ollama', { log: true });
   const statusBar = new StatusBar();
-  const ollama: OllamaClient = new OllamaClient(output, (params) => {
-    void showNotice(ollama, output, params, statusBar.last?.model ?? undefined);
+  // What became of each suggestion, told to the server (its counts stay on this machine).
+  const watcher = new SuggestionWatcher((item, outcome) => {
+    ollama.execute(Commands.suggestionOutcome, { id: item.id, kind: item.kind, outcome }).catch(() => undefined);
   });
+  const ollama: OllamaClient = new OllamaClient(
+    output,
+    (params) => {
+      void showNotice(ollama, output, params, statusBar.last?.model ?? undefined);
+    },
+    {
+      provideInlineCompletionItems: async (document, position, context, token, next) => {
+        const version = document.version;
+        const result = await next(document, position, context, token);
+        if (document.version === version) {
+          watcher.offered(document.uri.toString(), version, position, offeredItems(result, position));
+        }
+        return result;
+      },
+    },
+  );
   client = ollama;
   const chat = new ChatView(context.extensionUri, ollama);
 
@@ -71,6 +90,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Ollama
     vscode.commands.registerCommand('ollamaLsp.openModelManager', () => ModelManagerPanel.show(context.extensionUri, ollama)),
     vscode.commands.registerCommand('ollamaLsp.restartServer', () => ollama.restart()),
     vscode.window.onDidChangeActiveTextEditor(updateLanguage),
+    reportCursorRests(ollama),
+    vscode.window.onDidChangeActiveTextEditor(() => watcher.left()),
+    vscode.workspace.onDidChangeTextDocument((event) =>
+      watcher.changed(
+        event.document.uri.toString(),
+        event.document.version,
+        event.contentChanges.map((c) => ({ at: c.range.start, rangeLength: c.rangeLength, text: c.text })),
+      ),
+    ),
+    vscode.window.onDidChangeTextEditorSelection((event) =>
+      watcher.moved(event.textEditor.document.uri.toString(), event.textEditor.document.version, event.selections[0].active),
+    ),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('ollama.completion')) updateLanguage();
     }),

@@ -1,5 +1,5 @@
 /** Pure text for the status bar, quick picks and messages (no vscode import: unit-tested). */
-import type { CatalogEntry, ListModelsResult, ModelEntry, StatusParams } from './protocol';
+import type { CatalogEntry, EndpointStatus, ListModelsResult, ModelEntry, OutcomeCounts, StatusParams } from './protocol';
 
 /** Bytes as a short decimal size ("4.1 GB"). */
 export function formatBytes(bytes: number | undefined | null): string {
@@ -52,12 +52,13 @@ export function statusBarContent(
   }
   const model = status.model ?? 'Ollama';
   const lines = [`Ollama: ${status.state}`, status.model ? `Model: ${status.model}` : '', status.message ?? ''];
-  if (typeof speed === 'number') lines.push(`Last suggestion: ${speed.toFixed(1)} tokens/s`);
+  lines.push(lastSuggestion(status, speed));
   const missing = missingModel(status.message);
   if (status.state === 'error' && missing) {
     return { text: `$(cloud-download) Pull ${missing}`, tooltip: [...lines, menu].filter(Boolean).join('\n'), severity: 'warning' };
   }
-  const shownSpeed = typeof speed === 'number' && status.state !== 'error' ? ` · ${speed.toFixed(0)} tok/s` : '';
+  const took = typeof status.suggestionMs === 'number' ? ` · ${formatMs(status.suggestionMs)}` : '';
+  const shownSpeed = typeof speed === 'number' && status.state !== 'error' ? `${took} · ${speed.toFixed(0)} tok/s` : '';
   const icon = offFor && status.state !== 'error' ? '$(circle-slash)' : stateIcons[status.state] ?? '';
   if (offFor) lines.push(`Inline suggestions are off for ${offFor}.`);
   return {
@@ -65,6 +66,22 @@ export function statusBarContent(
     tooltip: [...lines, menu].filter(Boolean).join('\n'),
     severity: status.state === 'error' ? 'error' : 'ok',
   };
+}
+
+/** "420 ms" or "1.4 s". */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The tooltip's line on the last suggestion: its time, speed and share of the prompt from cache. */
+export function lastSuggestion(status: StatusParams, speed: number | undefined): string {
+  const parts: string[] = [];
+  if (typeof status.suggestionMs === 'number') parts.push(formatMs(status.suggestionMs));
+  if (typeof speed === 'number') parts.push(`${speed.toFixed(1)} tokens/s`);
+  if (typeof status.cachedShare === 'number') {
+    parts.push(`${Math.round(status.cachedShare * 100)}% of the prompt from the model's cache`);
+  }
+  return parts.length ? `Last suggestion: ${parts.join(', ')}` : '';
 }
 
 /** Whether the `ollama.completion.languages` / `disabledLanguages` settings turn `language` off. */
@@ -75,6 +92,26 @@ export function completionsOff(language: string, languages: readonly string[], d
 /** The speed a status brings, or the one known before (the server may leave it out). */
 export function lastSpeed(status: StatusParams, before: number | undefined): number | undefined {
   return typeof status.tokensPerSecond === 'number' && status.tokensPerSecond > 0 ? status.tokensPerSecond : before;
+}
+
+function percent(rate: number | null | undefined): string {
+  return typeof rate === 'number' ? `${Math.round(rate * 100)}%` : '-';
+}
+
+/**
+ * The status menu's row for what became of the suggestions shown (none before one was shown):
+ * the share accepted, the counts, and the share accepted per language.
+ */
+export function outcomeRow(
+  counts: (OutcomeCounts & { byLanguage?: (OutcomeCounts & { language: string })[] }) | undefined,
+): { label: string; description: string; detail?: string } | undefined {
+  if (!counts || !counts.shown) return undefined;
+  const languages = (counts.byLanguage ?? []).map((row) => `${row.language || '?'} ${percent(row.acceptedRate)}`);
+  return {
+    label: `$(graph) ${percent(counts.acceptedRate)} of suggestions accepted`,
+    description: `${counts.shown} shown · ${percent(counts.partialRate)} partly · ${percent(counts.dismissedRate)} dismissed`,
+    detail: languages.length > 1 ? languages.join(' · ') : undefined,
+  };
 }
 
 /** What a button on a server message does. */
@@ -173,4 +210,13 @@ export function pullPickGroups(result: ListModelsResult): PickGroup[] {
   const rest = all.filter((i) => !recommended.some((r) => r.model === i.model));
   const groups = [{ label: 'Recommended for this machine', items: recommended }, { label: 'All models', items: rest }];
   return groups.filter((g) => g.items.length > 0);
+}
+
+/** One endpoint for the menu: engine, loaded models, latency to the first token, share. */
+export function endpointSummary(e: EndpointStatus): string {
+  const parts = [e.api === 'openai' ? 'OpenAI-compatible' : `Ollama ${e.version ?? ''}`.trim()];
+  if (e.loadedModels?.length) parts.push(`loaded: ${e.loadedModels.join(', ')}`);
+  if (typeof e.latencyMs === 'number') parts.push(`${Math.round(e.latencyMs)} ms to first token`);
+  if (e.requests) parts.push(`${Math.round((e.share ?? 0) * 100)}% of requests`);
+  return parts.join(' · ');
 }

@@ -11,6 +11,7 @@ export const Commands = {
   chat: 'ollama.chat',
   cancelChat: 'ollama.cancelChat',
   setQuantization: 'ollama.setQuantization',
+  suggestionOutcome: 'ollama.suggestionOutcome',
 } as const;
 
 export type Role = 'completion' | 'chat' | 'nextEdit';
@@ -79,9 +80,25 @@ export interface SwitchResult {
 
 export interface EndpointStatus {
   url: string;
+  api?: 'ollama' | 'openai';
   healthy: boolean;
   version?: string | null;
   error?: string | null;
+  loadedModels?: string[];
+  latencyMs?: number | null;
+  requests?: number;
+  share?: number;
+}
+
+/** How the suggestions shown ended: counts, and rates of the shown ones (null: none shown). */
+export interface OutcomeCounts {
+  shown: number;
+  accepted: number;
+  partial: number;
+  dismissed: number;
+  acceptedRate: number | null;
+  partialRate: number | null;
+  dismissedRate: number | null;
 }
 
 export interface StatusResult {
@@ -89,6 +106,11 @@ export interface StatusResult {
   endpoints?: EndpointStatus[];
   roles?: Partial<Record<Role, string>>;
   lastErrors?: unknown[];
+  /** Per kind (`completion`, `nextEdit`): the totals, and by language and by model. */
+  suggestions?: Record<
+    string,
+    OutcomeCounts & { byLanguage?: (OutcomeCounts & { language: string })[]; byModel?: (OutcomeCounts & { model: string })[] }
+  >;
 }
 
 export type State = 'idle' | 'loading' | 'generating' | 'error' | 'disabled';
@@ -99,8 +121,19 @@ export interface StatusParams {
   model?: string | null;
   message?: string | null;
   tokensPerSecond?: number | null;
+  /** How long the last suggestion the model wrote took, from the request to the answer. */
+  suggestionMs?: number | null;
+  /** The share (0-1) of that suggestion's prompt the model's KV cache held. */
+  cachedShare?: number | null;
 }
 export const StatusNotification = 'ollama/status';
+
+/** `ollama/didMoveCursor` notification (to the server): where the cursor rests. */
+export interface CursorParams {
+  textDocument: { uri: string };
+  position: { line: number; character: number };
+}
+export const CursorNotification = 'ollama/didMoveCursor';
 
 /** `ollama/chatDelta` notification. */
 export interface ChatDelta {

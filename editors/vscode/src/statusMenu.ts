@@ -3,7 +3,7 @@
  * Manager, chat, completions on or off for the current language, the endpoints and logs.
  */
 import * as vscode from 'vscode';
-import { completionsOff } from './format';
+import { completionsOff, endpointSummary, outcomeRow } from './format';
 import { Commands, type StatusResult } from './protocol';
 import { errorMessage, type OllamaServer } from './server';
 
@@ -66,12 +66,17 @@ function items(status: StatusResult | string, language: string | undefined): Men
       run: () => toggleLanguage(language),
     });
   }
+  const outcomes = typeof status === 'string' ? undefined : outcomeRow(status.suggestions?.completion);
+  if (outcomes) {
+    if (!language) menu.push(separator('Inline suggestions'));
+    menu.push(outcomes);
+  }
   menu.push(separator('Ollama'));
   if (typeof status !== 'string') {
     for (const e of status.endpoints ?? []) {
       menu.push({
         label: `${e.healthy ? '$(pass-filled)' : '$(error)'} ${e.url}`,
-        description: e.healthy ? `Ollama ${e.version ?? ''}`.trim() : (e.error ?? 'unreachable'),
+        description: e.healthy ? endpointSummary(e) : (e.error ?? 'unreachable'),
         run: command('workbench.action.openSettings', 'ollama.endpoints'),
       });
     }

@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import {
   catalogPickItems,
   completionsOff,
+  endpointSummary,
   formatBytes,
+  formatMs,
   lastSpeed,
   modelPickItems,
   noticeActions,
@@ -37,6 +39,14 @@ test('the status bar shows an icon, the model and the last speed, also once idle
   const off = statusBarContent({ state: 'idle', model: 'qwen:1.5b' }, undefined, 'markdown');
   assert.equal(off.text, '$(circle-slash) qwen:1.5b');
   assert.match(off.tooltip, /off for markdown/);
+});
+
+test('the status bar says what the last suggestion cost: time, speed, share from the cache', () => {
+  const status = { state: 'idle' as const, model: 'gemma3:270m', tokensPerSecond: 31.3, suggestionMs: 421, cachedShare: 0.88 };
+  const content = statusBarContent(status, 31.3);
+  assert.equal(content.text, '$(sparkle) gemma3:270m · 421 ms · 31 tok/s');
+  assert.match(content.tooltip, /Last suggestion: 421 ms, 31\.3 tokens\/s, 88% of the prompt from the model's cache/);
+  assert.equal(formatMs(1430), '1.4 s');
 });
 
 test('a model that is not pulled is a call to pull it, not a red error', () => {
@@ -85,3 +95,11 @@ test('Pull Model offers only models not pulled yet, warning when one may not fit
   assert.equal(items[0].detail, 'starcoder2');
 });
 
+
+test('an endpoint shows its engine, loaded models, latency and share', () => {
+  assert.equal(endpointSummary({ url: 'http://a', healthy: true, version: '0.12.6' }), 'Ollama 0.12.6');
+  assert.equal(
+    endpointSummary({ url: 'http://b/v1', api: 'openai', healthy: true, loadedModels: ['qwen'], latencyMs: 41.6, requests: 12, share: 0.75 }),
+    'OpenAI-compatible · loaded: qwen · 42 ms to first token · 75% of requests',
+  );
+});

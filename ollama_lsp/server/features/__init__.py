@@ -33,6 +33,7 @@ FEATURES: tuple[str, ...] = (
     "chat",
     "quantization",
     "benchmark",
+    "outcomes",
     "status",
 )
 

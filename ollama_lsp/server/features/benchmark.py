@@ -55,7 +55,7 @@ async def benchmark(
     ls: OllamaLanguageServer, args: Args, backend: Backend, store: ModelStore
 ) -> dict[str, Any]:
     model, levels = required_str(args, "model"), _levels(args)
-    client = backend.client
+    client = backend.ollama_for("benchmark", model)
     title = f"Benchmarking {model}"
     async with ls.work_progress(title, token=command_work_done_token()) as bar:
         try:

@@ -249,7 +249,9 @@ async def chat(
         [ChatMessage("system", SYSTEM_PROMPT), *conversations.history(conversation_id), asked],
         max(256, min(window, num_ctx) - ANSWER_RESERVE),
     )
-    chunks = provider.stream_chat(messages, model=model, options=ModelOptions(num_ctx=num_ctx))
+    chunks = provider.stream_chat(
+        messages, model=model, options=ModelOptions(num_ctx=num_ctx), affinity=conversation_id
+    )
     parts: list[str] = []
     started = time.monotonic()
     delta_head = {"conversationId": conversation_id}

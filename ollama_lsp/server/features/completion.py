@@ -3,7 +3,7 @@
 For clients without inline completion. The item's edit replaces the identifier being typed
 (so the client's own filtering keeps the item while the user types on) with that identifier
 plus the suggestion; the list is incomplete, so the client asks again and the typed-through
-cache answers.
+cache answers. Accepting the item runs the command that tells the server so.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from functools import partial
 from lsprotocol import types
 
 from ollama_lsp.completion.pipeline import CompletionPipeline
+from ollama_lsp.server.outcomes import SuggestionOutcomes, accept_command
 from ollama_lsp.server.positions import position_of
 from ollama_lsp.server.server import OllamaLanguageServer, guarded
 from ollama_lsp.server.suggest import suggest
@@ -30,8 +31,11 @@ def word_start(source: str, offset: int) -> int:
     return start
 
 
-def completion_item(word: str, suggestion: str, edit_range: types.Range) -> types.CompletionItem:
-    """One plain-text item inserting ``word + suggestion`` over ``edit_range``."""
+def completion_item(
+    word: str, suggestion: str, edit_range: types.Range, command: types.Command | None = None
+) -> types.CompletionItem:
+    """One plain-text item inserting ``word + suggestion`` over ``edit_range``; the editor runs
+    ``command`` once it is accepted."""
     new_text = word + suggestion
     first_line = new_text.split("\n", 1)[0].strip() or new_text.strip()
     label = first_line if len(first_line) <= _LABEL_MAX else first_line[: _LABEL_MAX - 1] + "…"
@@ -44,11 +48,15 @@ def completion_item(word: str, suggestion: str, edit_range: types.Range) -> type
         sort_text="0",
         insert_text_format=types.InsertTextFormat.PlainText,
         text_edit=types.TextEdit(range=edit_range, new_text=new_text),
+        command=command,
     )
 
 
 async def completion(
-    ls: OllamaLanguageServer, params: types.CompletionParams, pipeline: CompletionPipeline
+    ls: OllamaLanguageServer,
+    params: types.CompletionParams,
+    pipeline: CompletionPipeline,
+    outcomes: SuggestionOutcomes,
 ) -> types.CompletionList:
     invoked = (
         params.context is not None
@@ -68,12 +76,17 @@ async def completion(
     word = source[word_start(source, offset) : offset]
     start = position_of(source, answer.document.position_codec, offset - len(word))
     edit_range = types.Range(start=start, end=answer.cursor.position)
-    item = completion_item(word, answer.suggestion.text, edit_range)
+    suggestion = answer.suggestion
+    language = answer.document.language_id or ""
+    outcomes.offered("completion", suggestion.id, language, pipeline.settings.model, shown=True)
+    item = completion_item(word, suggestion.text, edit_range, accept_command(suggestion.id))
     return types.CompletionList(is_incomplete=True, items=[item])
 
 
-def register(server: OllamaLanguageServer, pipeline: CompletionPipeline) -> None:
+def register(
+    server: OllamaLanguageServer, pipeline: CompletionPipeline, outcomes: SuggestionOutcomes
+) -> None:
     server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(resolve_provider=False, work_done_progress=True),
-    )(guarded(partial(completion, pipeline=pipeline)))
+    )(guarded(partial(completion, pipeline=pipeline, outcomes=outcomes)))

@@ -159,7 +159,8 @@ async def delete_model(
     ls: OllamaLanguageServer, args: Args, backend: Backend, store: ModelStore
 ) -> dict[str, Any]:
     model = required_str(args, "model")
-    client, endpoint = backend.client, backend.endpoint
+    client = backend.ollama_for("delete", model)
+    endpoint = client.settings.endpoints[0]
     if args.get("confirm") is not True:
         size = next((s.size for s in await client.list_models() if s.name == model), None)
         if size is None:

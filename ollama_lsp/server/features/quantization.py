@@ -80,7 +80,7 @@ async def set_quantization(
             f"Cannot name {model} at {level.name}: give a tag with a size, such as "
             "codellama:7b-code."
         )
-    client = backend.client
+    client = backend.ollama_for("quantize", model)
     names = [m.name for m in await client.list_models()]
     present = verify_tag(tag, names)
     source = None if present else quantize_source(model, level, names)

@@ -30,9 +30,12 @@ async def switch_model(
 ) -> dict[str, Any]:
     model, role = required_str(args, "model"), optional_role(args) or "completion"
     try:
-        await backend.client.show(model)
+        await backend.client_for(model).show(model)
     except ModelNotFound:
-        question = f"{model} is not pulled on {backend.endpoint}. Pull it now?"
+        if all(member.api == "openai" for member in backend.fleet.members):
+            raise  # such a server pulls nothing: the message names the models it serves
+        endpoint = backend.ollama_for("pull", model).settings.endpoints[0]
+        question = f"{model} is not pulled on {endpoint}. Pull it now?"
         if await ask(ls, question, "Pull", "Cancel") != "Pull":
             raise JsonRpcInternalError(
                 f"{model} is not pulled; the {role} model stays {ls.settings.model_for(role)}."

@@ -20,6 +20,7 @@ from ollama_lsp.models import (
     split_tag,
 )
 from ollama_lsp.models.benchmark import installed_levels
+from ollama_lsp.ollama import OpenAIClient
 from ollama_lsp.server.backend import Backend
 from ollama_lsp.server.memory.hardware import machine_hardware
 
@@ -94,6 +95,8 @@ class FitCheck:
         """Refuse (a JSON-RPC error with the fit message) a model that would not fit."""
         if not self._server.settings.memory.check_fit:
             return
+        if isinstance(self._backend.client_for(model), OpenAIClient):
+            return  # such a server loads what it was started with, in its own memory
         try:
             result = await self.check(model, role, source=source)
         except ValueError as exc:

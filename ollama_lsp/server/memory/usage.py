@@ -86,7 +86,7 @@ class RoleUsage(PipelineObserver, NextEditObserver):
 
     async def unload(self, role: Role, model: str, kind: str, message: str) -> None:
         """Unload ``model`` (``keep_alive: 0``) and record why."""
-        await self._backend.client.unload(model)
+        await self._backend.client_for(model).unload(model)
         for other in ROLES:
             if self._server.settings.model_for(other) == model:
                 self.loaded[other] = False
@@ -117,10 +117,11 @@ class RoleUsage(PipelineObserver, NextEditObserver):
         """Unload the role models that are loaded (``memory.unloadOnShutdown``)."""
         if not self._backend.connected:
             return
-        client = self._backend.client
-        running = {normalize_name(m.name) for m in await client.running()}
         for model in {self._server.settings.model_for(role) for role in ROLES}:
-            if model and normalize_name(model) in running:
+            if not model:
+                continue
+            client = self._backend.client_for(model)
+            if normalize_name(model) in {normalize_name(m.name) for m in await client.running()}:
                 await client.unload(model)
                 log.info("unloaded %s on shutdown", model)
 

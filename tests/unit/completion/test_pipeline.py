@@ -1,4 +1,4 @@
-"""The pipeline against a mocked Ollama (HTTP edge only): cache, reuse, cancellation."""
+"""The pipeline against a mocked Ollama (HTTP edge only): cache, reuse, cancellation, choices."""
 
 from __future__ import annotations
 
@@ -67,10 +67,12 @@ class PacedStream(httpx.AsyncByteStream):
 
 
 class Backend:
-    """A mocked Ollama answering /api/show and streaming /api/generate."""
+    """A mocked Ollama answering /api/show and streaming /api/generate; a request with a
+    ``seed`` gets ``by_seed[seed]`` (a sample), or status 500 when that is ``None``."""
 
     def __init__(self, router: respx.MockRouter) -> None:
         self.tokens = ["return", " a", " +", " b"]
+        self.by_seed: dict[int, list[str] | None] = {}
         self.gap = 0.0
         self.streams: list[PacedStream] = []
         self.prompts: list[dict[str, Any]] = []
@@ -80,8 +82,16 @@ class Backend:
         router.post("/api/generate").mock(side_effect=self.generate)
 
     def generate(self, request: httpx.Request) -> httpx.Response:
-        self.prompts.append(json.loads(request.content))
-        stream = PacedStream(self.tokens, self.gap, self.first_sent)
+        body = json.loads(request.content)
+        self.prompts.append(body)
+        tokens = self.tokens
+        seed = body["options"].get("seed")
+        if seed is not None:
+            sample = self.by_seed.get(seed, self.tokens)
+            if sample is None:
+                return httpx.Response(500, json={"error": "llama runner process has terminated"})
+            tokens = sample
+        stream = PacedStream(tokens, self.gap, self.first_sent)
         self.streams.append(stream)
         self.requested.set()
         return httpx.Response(200, stream=stream)
@@ -255,3 +265,102 @@ async def test_a_backend_failure_is_reported_and_answered_with_nothing() -> None
     assert isinstance(outcome, Failed) and "Ollama" in outcome.error.message
     assert events.failures == [outcome.error]
     assert events.requests == 1
+
+
+# -- choices ---------------------------------------------------------------------------------
+
+
+def samples(backend: Backend) -> list[dict[str, Any]]:
+    return [p for p in backend.prompts if "seed" in p["options"]]
+
+
+async def test_the_other_choices_are_sampled_after_the_first_from_the_same_prompt(
+    backend: Backend, client: OllamaClient
+) -> None:
+    backend.by_seed = {1: ["return", " sum", "((a, b))"], 2: ["total", " = a + b"]}
+    pipeline, events = make_pipeline(client)
+    first = await pipeline.complete(request(TEXT, CURSOR, invoked=True))
+    assert isinstance(first, Suggestion)
+    choices = await pipeline.choices(request(TEXT, CURSOR, invoked=True), first)
+    assert [c.text for c in choices] == ["return a + b", "return sum((a, b))", "total = a + b"]
+    assert choices[0].id == first.id and len({c.id for c in choices}) == 3
+    drawn = samples(backend)
+    assert [p["options"]["seed"] for p in drawn] == [1, 2]
+    assert {p["options"]["temperature"] for p in drawn} == {0.7}
+    assert {p["prompt"] for p in drawn} == {backend.prompts[0]["prompt"]}  # Ollama's KV cache
+    assert events.started == 3 and pipeline.stats.samples == 2
+
+
+async def test_samples_that_repeat_another_or_say_nothing_are_dropped(
+    backend: Backend, client: OllamaClient
+) -> None:
+    backend.by_seed = {1: ["return", " a", " +", " b", "  "], 2: ["\n"], 3: ["return b + a"]}
+    pipeline, _ = make_pipeline(client)
+    first = await pipeline.complete(request(TEXT, CURSOR, invoked=True))
+    assert isinstance(first, Suggestion)
+    choices = await pipeline.choices(request(TEXT, CURSOR, invoked=True), first)
+    assert [c.text for c in choices] == ["return a + b", "return b + a"]
+    assert len(samples(backend)) == 3  # never more than MAX_CHOICES samples
+
+
+async def test_choices_are_sampled_once_per_cursor_and_typed_through_with_their_ids(
+    backend: Backend, client: OllamaClient
+) -> None:
+    backend.by_seed = {1: ["return", " sum", "((a, b))"], 2: ["total", " = a + b"]}
+    pipeline, _ = make_pipeline(client)
+    first = await pipeline.complete(request(TEXT, CURSOR, invoked=True))
+    assert isinstance(first, Suggestion)
+    pipeline.start_choices(request(TEXT, CURSOR, invoked=True), first)
+    choices = await pipeline.choices(request(TEXT, CURSOR, invoked=True), first)
+    again = await pipeline.choices(request(TEXT, CURSOR, invoked=True), first)
+    assert again == choices and len(samples(backend)) == 2
+    text = type_at(pipeline, TEXT, CURSOR, "to")
+    typed = await pipeline.complete(request(text, CURSOR + 2))
+    assert typed == Suggestion("tal = a + b", "cache") and typed.id == choices[2].id
+    text = type_at(pipeline, TEXT, CURSOR, "ret")
+    rest = await pipeline.choices(request(text, CURSOR + 3, invoked=True), first)
+    assert [c.text for c in rest] == ["urn a + b", "urn sum((a, b))"]
+    assert [c.id for c in rest] == [c.id for c in choices[:2]]
+    assert len(samples(backend)) == 2
+
+
+async def test_a_change_of_the_document_stops_the_sampling_at_once(
+    backend: Backend, client: OllamaClient
+) -> None:
+    pipeline, _ = make_pipeline(client)
+    first = await pipeline.complete(request(TEXT, CURSOR, invoked=True))
+    assert isinstance(first, Suggestion)
+    backend.gap = 0.2
+    backend.first_sent.clear()
+    pipeline.start_choices(request(TEXT, CURSOR, invoked=True), first)
+    await asyncio.wait_for(backend.first_sent.wait(), 5)
+    type_at(pipeline, TEXT, CURSOR, "x")
+    await asyncio.sleep(0.05)
+    assert backend.streams[-1].closed_early
+    assert len(samples(backend)) == 1
+
+
+async def test_a_failed_sample_leaves_the_first_choice_alone(
+    backend: Backend, client: OllamaClient
+) -> None:
+    backend.by_seed = {1: None}
+    pipeline, events = make_pipeline(client)
+    first = await pipeline.complete(request(TEXT, CURSOR, invoked=True))
+    assert isinstance(first, Suggestion)
+    choices = await pipeline.choices(request(TEXT, CURSOR, invoked=True), first)
+    assert [c.text for c in choices] == ["return a + b"]
+    assert len(samples(backend)) == 1 and len(events.failures) == 1
+
+
+async def test_closing_the_pipeline_stops_the_sampling(
+    backend: Backend, client: OllamaClient
+) -> None:
+    pipeline, _ = make_pipeline(client)
+    first = await pipeline.complete(request(TEXT, CURSOR, invoked=True))
+    assert isinstance(first, Suggestion)
+    backend.gap = 0.2
+    backend.first_sent.clear()
+    pipeline.start_choices(request(TEXT, CURSOR, invoked=True), first)
+    await asyncio.wait_for(backend.first_sent.wait(), 5)
+    await pipeline.aclose()
+    assert backend.streams[-1].closed_early

@@ -197,3 +197,16 @@ async def test_read_timeout_between_lines(api: respx.MockRouter) -> None:
         with pytest.raises(OllamaTimeout, match="stopped sending"):
             await client.generate("m", "x")
     assert body.closed
+
+
+async def test_a_completion_stall_timeout_replaces_the_read_timeout(api: respx.MockRouter) -> None:
+    body = ControlledStream(ndjson(chunk("a")))
+    api.post("/api/generate").respond(stream=body)
+    async with make_client(first_token_timeout=30.0, read_timeout=3600.0) as client:
+        stream = client.generate_stream("m", "x", stall_timeout=0.05)
+        with pytest.raises(OllamaTimeout) as caught:
+            async for _ in stream:
+                pass
+    assert "stopped sending for 0.05s" in caught.value.message
+    assert "ollama.timeouts.completionStall" in caught.value.message
+    assert body.closed

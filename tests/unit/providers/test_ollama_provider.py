@@ -143,7 +143,10 @@ async def test_should_stop_closes_the_stream_early(
         CompletionPrompt("x"), model="m", options=None, should_stop=two_lines
     )
     assert result.text == "line 1\nline 2\n"
-    assert result.stopped_early and result.stats is None
+    assert result.stopped_early
+    # No counters from Ollama: the writing pace as the client saw it, one line per token.
+    assert result.stats is not None and result.stats.generated_tokens == 2
+    assert result.stats.prompt_tokens is None and result.stats.tokens_per_second
     assert seen == ["line 1\n", "line 1\nline 2\n"]
     assert body.closed
     assert len(cache) == 0  # partial results are not cached
@@ -182,7 +185,9 @@ async def test_stream_chat_speaks_the_provider_types(
             [ChatMessage("user", "yo")], model="m", options=ModelOptions(num_ctx=8192)
         )
     ]
-    stats = GenerationStats(prompt_tokens=5, generated_tokens=4, tokens_per_second=2.0)
+    stats = GenerationStats(
+        prompt_tokens=5, generated_tokens=4, tokens_per_second=2.0, generation_ms=2000.0
+    )
     assert chunks == [ChatChunk("YO", False), ChatChunk("", True, stats)]
     body = json.loads(route.calls.last.request.content)
     assert body["messages"] == [{"role": "user", "content": "yo"}]

@@ -64,7 +64,7 @@ def ticking() -> Any:
 def queue(client: OllamaClient, store: ModelStore | None = None, **kw: Any) -> DownloadQueue:
     kw.setdefault("clock", ticking())
     kw.setdefault("update_interval", 0.0)
-    return DownloadQueue(lambda: client, store, **kw)
+    return DownloadQueue(lambda endpoint: client, store, **kw)
 
 
 def gated(lines: list[dict[str, Any]], gate: asyncio.Event, after: int) -> httpx.Response:

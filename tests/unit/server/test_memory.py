@@ -24,6 +24,7 @@ from ollama_lsp.server.memory import (
     RoleUsage,
     configured_hardware,
 )
+from ollama_lsp.server.outcomes import SuggestionOutcomes
 from ollama_lsp.server.server import OllamaLanguageServer
 from ollama_lsp.settings import Settings
 from ollama_lsp.store import ModelStore
@@ -178,6 +179,7 @@ async def test_status_reports_the_memory_services(
             monitor=memory.monitor,
             usage=memory.usage,
             adaptations=memory.adaptations,
+            outcomes=SuggestionOutcomes(memory.server, store),
         )
     assert answer["roles"] == {"completion": COMPLETION, "chat": CHAT, "nextEdit": ""}
     assert answer["memory"]["configuredNumCtx"] == 1024
@@ -185,6 +187,7 @@ async def test_status_reports_the_memory_services(
     assert [a["kind"] for a in answer["memory"]["adaptations"]] == ["chatUnload"]
     assert answer["store"] == str(tmp_path / "store.sqlite3")
     assert answer["endpoints"][0]["healthy"] is True
+    assert answer["suggestions"] == {}
 
 
 def test_the_hardware_override_reads_json_or_a_file(

@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
+from ollama_lsp.completion.pipeline import GenerationReport
 from ollama_lsp.server.server import OllamaLanguageServer
-from ollama_lsp.server.status import GENERATING_AFTER
+from ollama_lsp.server.status import GENERATING_AFTER, REFRESH_AFTER
 from tests.unit.server.helpers import Wire
 
 
@@ -90,3 +91,22 @@ async def test_a_long_generation_is_announced_then_reports_its_speed(
         {"state": "generating", "model": "m", "message": "Generating with m"},
         {"state": "idle", "model": "m", "tokensPerSecond": 41.7},
     ]
+
+
+async def test_the_last_suggestions_cost_is_sent_once_the_user_pauses(
+    server: OllamaLanguageServer, wire: Wire
+) -> None:
+    server.status.set("idle", model="m")
+    for ms in (900.4, 420.6):  # two suggestions while typing: one notification, the last
+        server.status.suggestion_made(GenerationReport("m", ms, 31.26, 0.875))
+    assert len(wire.of("ollama/status")) == 1
+    await asyncio.sleep(REFRESH_AFTER + 0.05)
+    assert wire.of("ollama/status")[-1] == {
+        "state": "idle",
+        "model": "m",
+        "tokensPerSecond": 31.3,
+        "suggestionMs": 421,
+        "cachedShare": 0.88,
+    }
+    server.status.failed("OllamaUnreachable", "Ollama is not running", model="m")
+    assert wire.of("ollama/status")[-1]["suggestionMs"] == 421  # kept with every state

@@ -1,4 +1,4 @@
-"""ModelStore: models, downloads, benchmarks, recovery and opening."""
+"""ModelStore: models, downloads, benchmarks, suggestion outcomes, recovery and opening."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ollama_lsp.store import (
     DownloadStatus,
     ModelRecord,
     ModelStore,
+    OutcomeCounts,
     StoreCorrupted,
     StoreError,
     default_store_path,
@@ -139,6 +140,39 @@ def test_benchmarks_round_trip_and_filter_by_run(store: ModelStore) -> None:
     assert [r.result.level for r in rows] == ["Q4_K_M", "Q8_0", "Q4_K_M"]
     assert rows[0].result == bench("codellama:7b-code", "Q4_K_M", "r1")
     assert len(store.benchmarks_for("codellama:7b-code", run_id="r2")) == 1
+
+
+def test_outcome_changes_add_up_per_kind_language_and_model(store: ModelStore) -> None:
+    model = "qwen2.5-coder:1.5b-base"
+    store.add_outcomes([OutcomeCounts("completion", "python", model, shown=3, dismissed=2)])
+    store.add_outcomes(
+        [
+            OutcomeCounts("completion", "python", model, shown=1, accepted=1, dismissed=-1),
+            OutcomeCounts("completion", "go", model, shown=1, partial=1),
+            OutcomeCounts("nextEdit", "python", model, shown=1),
+        ]
+    )
+    assert store.outcomes("completion") == [
+        OutcomeCounts("completion", "python", model, shown=4, accepted=1, dismissed=1),
+        OutcomeCounts("completion", "go", model, shown=1, partial=1),
+    ]
+    assert [o.kind for o in store.outcomes()] == ["completion", "completion", "nextEdit"]
+
+
+def test_outcome_counts_never_go_below_zero(store: ModelStore) -> None:
+    store.add_outcomes([OutcomeCounts("completion", "python", "m", shown=1, dismissed=-1)])
+    store.add_outcomes([OutcomeCounts("completion", "python", "m", dismissed=-1)])
+    assert store.outcomes() == [OutcomeCounts("completion", "python", "m", shown=1)]
+
+
+def test_outcome_rows_are_pruned_to_the_cap_oldest_update_first() -> None:
+    clock = iter(datetime(2026, 1, 1, 0, 0, s, tzinfo=UTC) for s in range(10))
+    store = ModelStore.open(":memory:", max_outcome_rows=2, clock=lambda: next(clock))
+    for language in ("c", "go", "rust"):
+        store.add_outcomes([OutcomeCounts("completion", language, "m", shown=1)])
+    store.add_outcomes([OutcomeCounts("completion", "go", "m", shown=1)])
+    store.add_outcomes([OutcomeCounts("completion", "lua", "m", shown=1)])
+    assert sorted(o.language for o in store.outcomes()) == ["go", "lua"]
 
 
 def test_timestamps_come_from_the_clock_in_utc() -> None:

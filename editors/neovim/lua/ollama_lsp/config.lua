@@ -5,9 +5,9 @@ local M = {}
 ---@field accept string|false Insert-mode key that accepts the suggestion (after jumping an active snippet; else the key's own mapping).
 ---@field accept_word string|false Accept the next word of the suggestion.
 ---@field accept_line string|false Accept the rest of the suggestion's current line.
----@field next string|false Show the next suggestion.
----@field prev string|false Show the previous suggestion.
----@field trigger string|false Ask for a suggestion now (up to three choices to cycle).
+---@field next string|false Show the next suggestion (with one shown, ask for up to three choices).
+---@field prev string|false Show the previous suggestion (likewise).
+---@field trigger string|false Ask for a suggestion now (the next key then brings its other choices).
 ---@field jump_edit string|false Normal-mode key: jump to the next edit, and accept it once there (insert-mode Tab does the same when no ghost text shows).
 ---@field accept_edit string|false Accept the next edit from anywhere (normal and insert mode).
 

@@ -66,6 +66,26 @@ function M.model_lines(result)
   return lines
 end
 
+--- One endpoint of `ollama.status`: health, engine, loaded models, latency and share.
+---@param e table
+---@return string
+function M.endpoint_summary(e)
+  if not e.healthy then
+    return 'unreachable: ' .. (e.error or 'no answer')
+  end
+  local parts = { e.api == 'openai' and 'ok, OpenAI-compatible' or ('ok, Ollama ' .. (e.version or '?')) }
+  if e.loadedModels and #e.loadedModels > 0 then
+    table.insert(parts, 'loaded: ' .. table.concat(e.loadedModels, ', '))
+  end
+  if type(e.latencyMs) == 'number' then
+    table.insert(parts, ('%d ms to first token'):format(math.floor(e.latencyMs + 0.5)))
+  end
+  if (e.requests or 0) > 0 then
+    table.insert(parts, ('%d%% of requests'):format(math.floor((e.share or 0) * 100 + 0.5)))
+  end
+  return table.concat(parts, ', ')
+end
+
 --- The `ollama.status` result as readable lines.
 ---@param s table
 ---@param current table|nil the last `ollama/status` (for the speed)
@@ -79,12 +99,41 @@ function M.status_lines(s, current)
   table.insert(lines, ('Completion model: %s'):format(roles.completion or '-'))
   table.insert(lines, ('Chat model: %s'):format(roles.chat or '-'))
   for _, e in ipairs(s.endpoints or {}) do
-    local what = e.healthy and ('ok, Ollama ' .. (e.version or '?'))
-      or ('unreachable: ' .. (e.error or 'no answer'))
-    table.insert(lines, ('Endpoint %s: %s'):format(e.url, what))
+    table.insert(lines, ('Endpoint %s: %s'):format(e.url, M.endpoint_summary(e)))
   end
   for _, err in ipairs(s.lastErrors or {}) do
     table.insert(lines, 'Error: ' .. (type(err) == 'table' and (err.message or vim.inspect(err)) or tostring(err)))
+  end
+  vim.list_extend(lines, M.outcome_lines((s.suggestions or {}).completion))
+  return lines
+end
+
+---@param rate number|nil
+---@return string
+local function percent(rate)
+  return type(rate) == 'number' and ('%d%%'):format(math.floor(rate * 100 + 0.5)) or '-'
+end
+
+---@param c table counts with their rates
+---@return string
+local function outcomes(c)
+  return ('%d shown, %s accepted, %s partly, %s dismissed'):format(c.shown or 0, percent(c.acceptedRate), percent(c.partialRate), percent(c.dismissedRate))
+end
+
+--- What became of the suggestions shown (`ollama.status`'s `suggestions.completion`): the
+--- totals, then one line per language and per model.
+---@param c table|nil
+---@return string[]
+function M.outcome_lines(c)
+  if not c or (c.shown or 0) == 0 then
+    return {}
+  end
+  local lines = { 'Suggestions: ' .. outcomes(c) }
+  for _, row in ipairs(c.byLanguage or {}) do
+    table.insert(lines, ('  in %s: %s'):format(row.language ~= '' and row.language or '?', outcomes(row)))
+  end
+  for _, row in ipairs(c.byModel or {}) do
+    table.insert(lines, ('  with %s: %s'):format(row.model, outcomes(row)))
   end
   return lines
 end
@@ -109,6 +158,11 @@ function M.statusline(status, progress, enabled)
   local state = enabled == false and 'off' or status.state or '?'
   if type(status.tokensPerSecond) == 'number' and (state == 'idle' or state == 'generating') then
     state = ('%s %.0f tok/s'):format(state, status.tokensPerSecond)
+  end
+  if type(status.suggestionMs) == 'number' and state ~= 'error' then
+    -- the last suggestion: its time, and the share of its prompt from the model's cache
+    local cached = type(status.cachedShare) == 'number' and (' %d%% cached'):format(status.cachedShare * 100 + 0.5) or ''
+    state = ('%s %d ms%s'):format(state, status.suggestionMs, cached)
   end
   table.insert(parts, '[' .. state .. ']')
   return table.concat(parts, ' ')

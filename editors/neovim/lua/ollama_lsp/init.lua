@@ -34,6 +34,7 @@ end
 ---@param bufnr integer
 local function on_attach(lsp_client, bufnr)
   next_edit.attach(bufnr)
+  require('ollama_lsp.cursor').attach(lsp_client, bufnr)
   if config.options.inline and inline.available() then
     inline.attach(bufnr)
   elseif vim.lsp.completion and vim.lsp.completion.enable then
@@ -52,6 +53,8 @@ function M.lsp_config(opts)
     root_markers = opts.root_markers,
     settings = { ollama = opts.settings },
     init_options = { ollama = opts.settings },
+    -- The next key asks again for the choices: the first of an invoked request comes alone.
+    capabilities = { experimental = { ollama = { asksAgainForChoices = true } } },
     handlers = {
       ['ollama/status'] = on_status,
       ['ollama/chatDelta'] = chat.on_delta,

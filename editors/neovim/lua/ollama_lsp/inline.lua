@@ -1,4 +1,5 @@
---- Inline suggestions: which buffers get them, and the insert-mode keys that take them.
+--- Inline suggestions: which buffers get them, the insert-mode keys that take them or cycle
+--- through their choices, and what became of each (told to the server, which counts it).
 ---
 --- A Neovim without neovim/neovim#35965 runs every buffer's inline completor on any buffer's
 --- typing (ghost text drawn in the wrong window, one model request per open buffer), so there
@@ -25,6 +26,72 @@ local group = vim.api.nvim_create_augroup('ollama_lsp.inline', { clear = true })
 ---@return boolean
 function M.available()
   return vim.lsp.inline_completion ~= nil
+end
+
+--- The buffer's inline completor: Neovim has no public call yet for its items or to ask.
+---@param bufnr integer
+---@return table|nil
+local function completor_of(bufnr)
+  local ok, capability = pcall(require, 'vim.lsp._capability')
+  local all = ok and capability.all.inline_completion
+  return all and all.active[bufnr] or nil
+end
+
+--- The argument of the item's accept command: its id and kind (from our server only).
+---@param item vim.lsp.inline_completion.Item|nil
+---@return table|nil
+local function offered(item)
+  local args = item and item.command and item.command.command == 'ollama.suggestionOutcome' and item.command.arguments
+  return args and type(args[1]) == 'table' and args[1].id and args[1] or nil
+end
+
+--- Tell the server what became of `item` (`shown`, `partial`, `dismissed`); quietly.
+---@param item vim.lsp.inline_completion.Item
+---@param outcome string
+local function report(item, outcome)
+  local args = offered(item)
+  local client = args and vim.lsp.get_client_by_id(item.client_id)
+  if client then
+    local argument = { id = args.id, kind = args.kind, outcome = outcome }
+    client:request('workspace/executeCommand', { command = 'ollama.suggestionOutcome', arguments = { argument } }, function() end)
+  end
+end
+
+--- The suggestion last seen on screen per buffer: {id, item}.
+---@type table<integer, {id: string, item: vim.lsp.inline_completion.Item}>
+local watched = {}
+
+--- Note the suggestion on screen. One replaced by another (the user typed or moved on) was
+--- dismissed, unless the user cycled to it; none on screen (between an accept and the next
+--- answer) says nothing yet.
+---@param bufnr integer
+---@param cycled boolean|nil
+local function follow(bufnr, cycled)
+  local completor = completor_of(bufnr)
+  local item = completor and completor.current
+  local args = offered(item)
+  if not args then
+    return
+  end
+  local last = watched[bufnr]
+  if last and last.id ~= args.id and not cycled then
+    report(last.item, 'dismissed')
+  end
+  if cycled and (not last or last.id ~= args.id) then
+    report(item, 'shown')
+  end
+  watched[bufnr] = { id = args.id, item = item }
+end
+
+--- Leaving insert mode with a suggestion on screen dismisses it.
+---@param bufnr integer
+local function leave(bufnr)
+  local completor = completor_of(bufnr)
+  if completor and offered(completor.current) then
+    follow(bufnr)
+    report(completor.current, 'dismissed')
+  end
+  watched[bufnr] = nil
 end
 
 --- Whether `bufnr` should get suggestions: a file buffer of a file type that is not off.
@@ -82,7 +149,7 @@ function M.refresh()
   end
   for _, bufnr in ipairs(order) do
     if buffers[bufnr] and not vim.api.nvim_buf_is_valid(bufnr) then
-      buffers[bufnr], saved[bufnr] = nil, nil
+      buffers[bufnr], saved[bufnr], watched[bufnr] = nil, nil, nil
     elseif buffers[bufnr] then
       set(bufnr, M.enabled and M.wanted(bufnr) and (M.scoped == true or bufnr == current))
     end
@@ -163,6 +230,7 @@ end
 ---@param take fun(rest: string): string
 ---@return boolean whether there was a suggestion
 function M.accept_part(bufnr, take)
+  follow(bufnr)
   return vim.lsp.inline_completion.get({
     bufnr = bufnr,
     on_accept = function(item)
@@ -175,7 +243,13 @@ function M.accept_part(bufnr, take)
       vim.api.nvim_buf_set_text(bufnr, row, col, row, col, lines)
       local last = #lines == 1 and col + #piece or #lines[#lines]
       vim.api.nvim_win_set_cursor(vim.fn.bufwinid(bufnr), { row + #lines, last })
-      -- As Neovim's own accept does: the item's command runs after the text is in.
+      if piece ~= rest then
+        report(item, 'partial')
+        return
+      end
+      watched[bufnr] = nil
+      -- As Neovim's own accept does: the item's command runs after the text is in (for our
+      -- server, it tells that the suggestion was accepted).
       local client = item.command and vim.lsp.get_client_by_id(item.client_id)
       if client then
         client:exec_cmd(item.command, { bufnr = bufnr })
@@ -184,16 +258,55 @@ function M.accept_part(bufnr, take)
   })
 end
 
---- Ask for a suggestion now (an invoked request: the server may offer several to cycle).
+--- Show the next (`count` 1) or previous (-1) suggestion. With one only, ask the server again
+--- (invoked) for its choices, then show the next of them; the first stays meanwhile.
+---@param bufnr integer
+---@param count integer
+---@return boolean whether there was a suggestion
+function M.cycle(bufnr, count)
+  local completor = completor_of(bufnr)
+  local current = completor and completor.current
+  if not current then
+    return false
+  end
+  follow(bufnr)
+  if completor:count_items() > 1 then
+    vim.lsp.inline_completion.select({ bufnr = bufnr, count = count })
+    follow(bufnr, true)
+    return true
+  end
+  local client = vim.lsp.get_client_by_id(current.client_id)
+  if not client then
+    return false
+  end
+  local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+  params.context = { triggerKind = vim.lsp.protocol.InlineCompletionTriggerKind.Invoked }
+  local tick = vim.b[bufnr].changedtick
+  client:request('textDocument/inlineCompletion', params, function(err, result)
+    local items = not err and result and (result.items or result) or {}
+    if vim.b[bufnr].changedtick ~= tick or completor.current == nil or not completor.client_state[client.id] then
+      return -- the user went on meanwhile
+    end
+    if #items < 2 then
+      vim.notify('ollama: no other suggestion here', vim.log.levels.INFO)
+      return
+    end
+    completor.client_state[client.id].items = items
+    completor:select(count > 0 and 2 or #items, true)
+    follow(bufnr, true)
+  end, bufnr)
+  return true
+end
+
+--- Ask for a suggestion now (an invoked request: the first comes at once, and the server
+--- samples the others to cycle through with the next key).
 ---@param bufnr integer
 function M.trigger(bufnr)
   if not vim.lsp.inline_completion.is_enabled({ bufnr = bufnr }) then
     vim.notify('ollama: suggestions are off in this buffer (:Ollama toggle)', vim.log.levels.INFO)
     return
   end
-  -- Neovim has no public call for this yet: the buffer's completor does it.
-  local ok, capability = pcall(require, 'vim.lsp._capability')
-  local completor = ok and capability.all.inline_completion and capability.all.inline_completion.active[bufnr]
+  local completor = completor_of(bufnr)
   if completor and completor.request then
     completor:request(vim.lsp.protocol.InlineCompletionTriggerKind.Invoked)
   else
@@ -231,7 +344,6 @@ local map = M.map
 ---@param bufnr integer
 local function map_keys(bufnr)
   local keys = config.options.keymaps
-  local inline = vim.lsp.inline_completion
   map(bufnr, keys.accept, 'accept the suggestion (an active snippet jumps first)', function()
     if vim.snippet.active({ direction = 1 }) then
       vim.snippet.jump(1)
@@ -250,13 +362,11 @@ local function map_keys(bufnr)
   map(bufnr, keys.accept_line, 'accept the next line of the suggestion', function()
     return M.accept_part(bufnr, M.next_line)
   end)
-  map(bufnr, keys.next, 'next suggestion', function()
-    inline.select({ bufnr = bufnr, count = 1 })
-    return true
+  map(bufnr, keys.next, 'next suggestion (asks for the choices)', function()
+    return M.cycle(bufnr, 1)
   end)
-  map(bufnr, keys.prev, 'previous suggestion', function()
-    inline.select({ bufnr = bufnr, count = -1 })
-    return true
+  map(bufnr, keys.prev, 'previous suggestion (asks for the choices)', function()
+    return M.cycle(bufnr, -1)
   end)
   map(bufnr, keys.trigger, 'ask for a suggestion now', function()
     M.trigger(bufnr)
@@ -288,11 +398,27 @@ function M.setup()
       M.refresh()
     end,
   })
+  vim.api.nvim_create_autocmd({ 'TextChangedI', 'CursorMovedI' }, {
+    group = group,
+    callback = function(ev)
+      if buffers[ev.buf] then
+        follow(ev.buf)
+      end
+    end,
+  })
+  vim.api.nvim_create_autocmd('InsertLeavePre', {
+    group = group,
+    callback = function(ev)
+      if buffers[ev.buf] then
+        leave(ev.buf)
+      end
+    end,
+  })
   vim.api.nvim_create_autocmd('LspDetach', {
     group = group,
     callback = function(ev)
       if ev.data and vim.lsp.get_client_by_id(ev.data.client_id) and vim.lsp.get_client_by_id(ev.data.client_id).name == 'ollama_lsp' then
-        buffers[ev.buf], saved[ev.buf] = nil, nil
+        buffers[ev.buf], saved[ev.buf], watched[ev.buf] = nil, nil, nil
       end
     end,
   })

@@ -425,7 +425,76 @@ async function nextEdit(page: Page, args: Args): Promise<Record<string, unknown>
   return { farHint, struck, nearHint, beforeAccept, lines: await editorLines(page), after: await decorationTexts(page) };
 }
 
-const scenarios = { inline, pull, manager, managerPull, switchModel, speed, firstRun, chat, statusMenu, shots, partial, nextEdit };
+
+/** The status menu's row on what became of the suggestions (empty when it has none); the menu
+ * stays open with `keepOpen` (for the screenshot). */
+async function outcomeRow(page: Page, keepOpen = false): Promise<string> {
+  await page.click(STATUS_ITEM);
+  const rows = await quickPickRows(page);
+  if (!keepOpen) await page.keyboard.press('Escape');
+  return rows.find((row) => row.includes('of suggestions accepted')) ?? '';
+}
+
+/** Wait until the ghost text differs from `before`; returns it. */
+async function nextGhost(page: Page, before: string): Promise<string> {
+  await page.waitForFunction(
+    (old) =>
+      [...document.querySelectorAll('.monaco-editor .ghost-text-decoration')].map((e) => e.textContent ?? '').join('').replace(/\u00a0/g, ' ') !== old,
+    before,
+    { timeout: TIMEOUT },
+  );
+  return ghostText(page);
+}
+
+/** Ghost text, then VS Code's own Show Next / Show Previous through the choices, then Tab. */
+async function choices(page: Page, args: Args): Promise<Record<string, unknown>> {
+  await openWorkbench(page, args);
+  await openFile(page, args.file);
+  await page.click('.monaco-editor .view-lines');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('def area(w, h):');
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor .ghost-text-decoration').first().waitFor({ timeout: TIMEOUT });
+  const first = await ghostText(page);
+  await page.keyboard.press('Alt+BracketRight'); // editor.action.inlineSuggest.showNext
+  const second = await nextGhost(page, first);
+  await page.keyboard.press('Alt+BracketRight');
+  const third = await nextGhost(page, second);
+  await page.keyboard.press('Alt+BracketLeft'); // editor.action.inlineSuggest.showPrevious
+  const back = await nextGhost(page, third);
+  await page.keyboard.press('Tab');
+  await page.waitForFunction(() => document.querySelectorAll('.monaco-editor .ghost-text-decoration').length === 0);
+  const lines = await editorLines(page);
+  return { first, second, third, back, lines, outcomes: await outcomeRow(page, true) };
+}
+
+/** Asked for by hand in two function bodies: a word taken, then each left; the menu's counts. */
+async function outcomes(page: Page, args: Args): Promise<Record<string, unknown>> {
+  await openWorkbench(page, args);
+  await openFile(page, args.file);
+  await page.click('.monaco-editor .view-lines');
+  const before = await outcomeRow(page);
+  await page.click('.monaco-editor .view-lines');
+  const ask = async (line: number): Promise<string> => {
+    await page.keyboard.press('Control+Home');
+    for (let i = 1; i < line; i += 1) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    await runCommand(page, 'Trigger Inline Suggestion'); // editor.action.inlineSuggest.trigger
+    await page.locator('.monaco-editor .ghost-text-decoration').first().waitFor({ timeout: TIMEOUT });
+    return ghostText(page);
+  };
+  const area = await ask(2);
+  await page.keyboard.press('Control+ArrowRight'); // editor.action.inlineSuggest.acceptNextWord
+  await nextGhost(page, area);
+  await page.keyboard.press('Escape');
+  const mul = await ask(5); // the cursor left the first suggestion
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('ArrowUp'); // and this one
+  await page.waitForTimeout(500);
+  return { before, area, mul, lines: await editorLines(page), after: await outcomeRow(page) };
+}
+
+const scenarios = { inline, pull, manager, managerPull, switchModel, speed, firstRun, chat, statusMenu, shots, partial, choices, outcomes, nextEdit };
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as Args;
