@@ -155,6 +155,9 @@ async def test_accepted_and_dismissed_outcomes_are_counted(
     status = await execute(client, "ollama.status")
     assert status["roles"]["nextEdit"] == ZETA
     assert status["memory"]["roles"]["nextEdit"]["loaded"] is True
+    counted = status["suggestions"]["nextEdit"]  # beside the inline completions' counts
+    assert (counted["shown"], counted["accepted"], counted["dismissed"]) == (1, 1, 0)
+    assert counted["byLanguage"][0]["language"] == "python"
 
 
 async def test_off_until_a_model_is_set(client: LanguageClient, fake_ollama: FakeOllama) -> None:

@@ -3,8 +3,10 @@
 The editor asks after a pause following an edit (params ``textDocument``, ``position``) and
 gets ``null`` or ``{edits: [{range, newText}], cursor?, id}``: ranges in the document as it was
 asked about, ``cursor`` where the cursor goes once the edits are applied. It tells the outcome
-with the ``ollama/nextEditOutcome`` notification (``{id, outcome: "accepted" | "dismissed"}``).
-A prediction for a text that changed while it was made is dropped (``null``).
+with the ``ollama/nextEditOutcome`` notification (``{id, outcome: "accepted" | "dismissed"}``),
+counted with the other suggestions' outcomes (kind ``nextEdit``: ``ollama.status``,
+``ollama-lsp stats``). A prediction for a text that changed while it was made is dropped
+(``null``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.workspace.position_codec import PositionCodec
 
 from ollama_lsp.nextedit import NextEditEngine, NextEditRequest, Point, Prediction
+from ollama_lsp.server.outcomes import SuggestionOutcomes
 from ollama_lsp.server.positions import cursor_at, units_of
 from ollama_lsp.server.server import OllamaLanguageServer, guarded, guarded_notification
 from ollama_lsp.server.suggest import as_document, settings_ready
@@ -72,7 +75,10 @@ def _as_json(prediction: Prediction, codec: PositionCodec) -> dict[str, Any]:
 
 
 async def next_edit(
-    ls: OllamaLanguageServer, params: Any, next_edits: NextEditEngine
+    ls: OllamaLanguageServer,
+    params: Any,
+    next_edits: NextEditEngine,
+    outcomes: SuggestionOutcomes,
 ) -> dict[str, Any] | None:
     """The next edit near ``position`` of the open document, or ``None``."""
     uri, position = _position(params)
@@ -95,19 +101,29 @@ async def next_edit(
     now = ls.workspace.text_documents.get(uri)
     if now is None or now.version != version:
         return None  # made for a text that is gone
+    language = doc.language_id or ""
+    outcomes.offered("nextEdit", outcome.id, language, next_edits.options.model, shown=True)
     return _as_json(outcome, codec)
 
 
-def next_edit_outcome(ls: OllamaLanguageServer, params: Any, next_edits: NextEditEngine) -> None:
+def next_edit_outcome(
+    ls: OllamaLanguageServer,
+    params: Any,
+    next_edits: NextEditEngine,
+    outcomes: SuggestionOutcomes,
+) -> None:
     """The editor accepted or dismissed a prediction."""
     prediction_id, outcome = _field(params, "id"), _field(params, "outcome")
     if outcome not in ("accepted", "dismissed"):
         raise ValueError(f'outcome must be "accepted" or "dismissed", not {outcome!r}')
     next_edits.resolved(str(prediction_id), outcome == "accepted")
+    outcomes.report("nextEdit", str(prediction_id), outcome)
 
 
-def register(server: OllamaLanguageServer, next_edits: NextEditEngine) -> None:
-    server.feature(NEXT_EDIT)(guarded(partial(next_edit, next_edits=next_edits)))
+def register(
+    server: OllamaLanguageServer, next_edits: NextEditEngine, outcomes: SuggestionOutcomes
+) -> None:
+    server.feature(NEXT_EDIT)(guarded(partial(next_edit, next_edits=next_edits, outcomes=outcomes)))
     server.feature(NEXT_EDIT_OUTCOME)(
-        guarded_notification(partial(next_edit_outcome, next_edits=next_edits))
+        guarded_notification(partial(next_edit_outcome, next_edits=next_edits, outcomes=outcomes))
     )
