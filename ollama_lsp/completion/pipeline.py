@@ -98,10 +98,15 @@ _REINDEX_AFTER = 1.0
 #: A suggestion shown this long (s) without an edit is being read: compute the one that will
 #: be wanted once it is accepted...
 NEXT_AFTER = 0.2
-#: ...when the model is slow enough for the wait to show: its last suggestion took this (ms).
-NEXT_WORTH_MS = 250.0
+#: ...when the model is slow enough for the wait to show: its last suggestion took this (ms),
+#: or it writes a line's worth of tokens that slowly. Any model on a CPU is that slow; a GPU
+#: answering in a tenth of a second is not asked ahead of need (each guess costs tokens that
+#: may never be shown).
+NEXT_WORTH_MS = 150.0
 #: The cursor rested this long (s) without an edit or a request: warm the model's cache.
 PREFILL_AFTER = 0.2
+#: A larger window is warmed once the cursor has rested this many times as long as it takes.
+GROW_AFTER_REST = 2.0
 #: Tokens a suggestion of each shape is expected to take (to leave room for writing it).
 _EXPECTED_TOKENS = {Shape.LINE: 16, Shape.LINE_OR_BLOCK: 16, Shape.BLOCK: 40}
 #: Documents whose context window is remembered.
@@ -450,7 +455,7 @@ class CompletionPipeline:
             observer.completion_requested()
         self._cancel_timer("_prefill_timer")
         outcome = await self._complete(request)
-        if isinstance(outcome, Suggestion) and self._last_ms >= NEXT_WORTH_MS:
+        if isinstance(outcome, Suggestion) and self._worth_looking_ahead():
             self._look_ahead(request, outcome.text)
         return outcome
 
@@ -499,6 +504,15 @@ class CompletionPipeline:
         if isinstance(outcome, Suggestion):
             self._report(gen, started)
         return outcome
+
+    def _worth_looking_ahead(self) -> bool:
+        """Whether the wait for the suggestion after this one would show (see
+        :data:`NEXT_WORTH_MS`); a short suggestion from a slow model still says it is slow."""
+        if self._last_ms >= NEXT_WORTH_MS:
+            return True
+        speeds = self.speeds.get(self.settings.model)
+        line_ms = _EXPECTED_TOKENS[Shape.LINE] / speeds.eval_tps * 1000
+        return speeds.eval_samples > 0 and line_ms >= NEXT_WORTH_MS
 
     def _report(self, gen: _Generation, started: float) -> None:
         self._last_ms = (time.perf_counter() - started) * 1000
@@ -897,13 +911,15 @@ class CompletionPipeline:
         if not isinstance(self.provider, PromptWarming):
             return
 
+        rested_from = asyncio.get_running_loop().time()
+
         def start() -> None:
             self._prefill_timer = None
             if self.provider is None or self.slots.busy((self.provider, self.settings.model)):
                 return  # never while a completion is in flight
             self._stop_prefill()
             self._prefill = asyncio.get_running_loop().create_task(
-                self._warm(request), name=f"prefill {request.document.uri}"
+                self._warm(request, rested_from), name=f"prefill {request.document.uri}"
             )
             self._prefill.add_done_callback(self._prefill_done)
 
@@ -921,10 +937,16 @@ class CompletionPipeline:
             self._prefill.cancel()
             self._prefill = None
 
-    async def _warm(self, request: CompletionRequest) -> None:
+    async def _warm(self, request: CompletionRequest, rested_from: float) -> None:
         """Evaluate the prompt the next request at this position will send, a piece at a time
         (each piece about one latency budget, so that the user's request never waits long
-        behind it), and then a window twice as large, up to the whole context window."""
+        behind it), and then a window twice as large, up to the whole context window.
+
+        A larger window starts earlier in the file, so evaluating it evicts the warm one: a
+        request that comes before it is done finds nothing cached. It starts only once the
+        cursor has rested :data:`GROW_AFTER_REST` times as long as the larger window will take
+        (a pause tends to go on about as long as it has lasted).
+        """
         provider, model = self.provider, self.settings.model
         assert provider is not None
         warming = provider if isinstance(provider, PromptWarming) else None
@@ -935,44 +957,71 @@ class CompletionPipeline:
             capabilities = await provider.capabilities(model)
         except AiError:
             return
+        uri, loop = request.document.uri, asyncio.get_running_loop()
         while True:
             async with self.slots.turn(key, Priority.PREFILL):
                 speeds = self.speeds.get(model)
+                warming_before = self._warming.get(uri)
                 plan = self._plan(
                     request, capabilities.context_window, capabilities.fim, speeds, warming=True
                 )
                 if plan is None:
                     return
-                step = uncached_allowance(
-                    speeds, self.settings.latency_budget_ms, _EXPECTED_TOKENS[Shape.LINE]
+                wait = 0.0
+                current = self._windows.get(uri)
+                if current is not None and plan.window.tokens > current.tokens:
+                    uncached = (len(plan.text) - plan.cached_chars) / speeds.chars_per_token
+                    takes = uncached / speeds.prompt_tps
+                    wait = GROW_AFTER_REST * takes - (loop.time() - rested_from)
+                log.debug(
+                    "prefill: window %s, %d of %d characters cached, wait %.2f s, %.0f tok/s",
+                    plan.window,
+                    plan.cached_chars,
+                    len(plan.text),
+                    wait,
+                    speeds.prompt_tps,
                 )
-                cut = min(
-                    plan.cursor_line_at,
-                    plan.cached_chars + int(step * speeds.chars_per_token),
-                )
-                prompt = prefill_prompt(plan, cut)
-                sent = time.perf_counter()
-                part = replace(plan, text=laid_out(prompt))
-                try:
-                    result = await warming.prefill(
-                        prompt,
-                        model=model,
-                        options=self._options(Shape.LINE),
-                        affinity=request.document.uri,
-                    )
-                except BaseException as exc:
-                    self._remember(part, speeds, sent, done=False)
-                    if isinstance(exc, AiError):
-                        log.debug("prefill failed: %s", exc.message)
+                if wait <= 0:
+                    if not await self._prefill_piece(warming, plan, speeds, request):
                         return
-                    raise
-                self.stats.prefills += 1
-                self._remember(part, speeds, sent, done=True)
-                if result.stats is not None:
-                    self._learn(part, result.endpoint, result.stats, speeds)
-                if cut >= plan.cursor_line_at:
-                    self._windows[request.document.uri] = plan.window
-                    self._warming.pop(request.document.uri, None)
+                elif warming_before is None:  # too soon to evict the warm window
+                    self._warming.pop(uri, None)
+                else:
+                    self._warming[uri] = warming_before
+            if wait > 0:
+                await asyncio.sleep(wait)  # rest longer first (typing cancels the task)
+
+    async def _prefill_piece(
+        self, warming: PromptWarming, plan: Plan, speeds: Speeds, request: CompletionRequest
+    ) -> bool:
+        """Evaluate the next piece of ``plan``'s prompt, about one latency budget's worth;
+        False when the provider failed."""
+        model, uri = self.settings.model, request.document.uri
+        step = uncached_allowance(
+            speeds, self.settings.latency_budget_ms, _EXPECTED_TOKENS[Shape.LINE]
+        )
+        cut = min(plan.cursor_line_at, plan.cached_chars + int(step * speeds.chars_per_token))
+        prompt = prefill_prompt(plan, cut)
+        sent = time.perf_counter()
+        part = replace(plan, text=laid_out(prompt))
+        try:
+            result = await warming.prefill(
+                prompt, model=model, options=self._options(Shape.LINE), affinity=uri
+            )
+        except BaseException as exc:
+            self._remember(part, speeds, sent, done=False)
+            if isinstance(exc, AiError):
+                log.debug("prefill failed: %s", exc.message)
+                return False
+            raise
+        self.stats.prefills += 1
+        self._remember(part, speeds, sent, done=True)
+        if result.stats is not None:
+            self._learn(part, result.endpoint, result.stats, speeds)
+        if cut >= plan.cursor_line_at:
+            self._windows[uri] = plan.window
+            self._warming.pop(uri, None)
+        return True
 
     async def aclose(self) -> None:
         for pending in self._reindex.values():

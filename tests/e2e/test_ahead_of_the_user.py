@@ -82,6 +82,19 @@ async def test_a_fast_model_is_not_asked_ahead_of_need(
     assert len(generations(fake_ollama)) == 1
 
 
+async def test_a_short_suggestion_from_a_slow_writer_still_has_the_next_one_computed(
+    client: LanguageClient, fake_ollama: FakeOllama
+) -> None:
+    # Five tokens come quickly, but this model writes 50 a second: a line takes long.
+    fake_ollama.reply("w * h + 1", prefix_endswith="= ", tokens_per_second=50)
+    await initialize(client, init_options=settings_for(fake_ollama.url))
+    open_document(client, URI, "def area(w, h):\n    total = \n")
+    shown = await client.text_document_inline_completion_async(inline_params(URI, 1, 12))
+    assert first_text(shown) == "w * h + 1"
+    await eventually(lambda: len(generations(fake_ollama)) == 2)
+    assert "total = w * h + 1<|fim_suffix|>" in generations(fake_ollama)[1].body["prompt"]
+
+
 async def test_an_other_edit_stops_the_suggestion_computed_ahead(
     client: LanguageClient, fake_ollama: FakeOllama
 ) -> None:
@@ -123,6 +136,44 @@ async def test_the_cache_is_warmed_where_the_cursor_rests(
     prompt, last = request.body["prompt"], warmed[-1].body["prompt"]
     assert prompt.startswith(last)
     # Only what follows the warmed part was evaluated (the emulator reuses the KV cache).
+    assert request.metrics["prompt_eval_count"] <= len(tokenize(prompt[len(last) :])) + 1
+
+
+async def test_a_larger_window_waits_until_the_cursor_has_rested_as_long_as_it_takes(
+    client: LanguageClient, fake_ollama: FakeOllama
+) -> None:
+    # A slow model: warming a window twice as large takes seconds, and evicts the warm one.
+    fake_ollama.reply(" + 1")
+    fake_ollama.configure(prompt_tokens_per_second=100)
+    await initialize(client, init_options=settings_for(fake_ollama.url, latencyBudgetMs=2000))
+    text = big_module(400)
+    line = 300
+    column = len(text.split("\n")[line])
+    open_document(client, URI, text)
+    move_cursor(client, URI, line, column)
+
+    def prefills() -> list[Any]:
+        return [r for r in generations(fake_ollama) if r.body["options"]["num_predict"] == 1]
+
+    before_cursor_line = text.split("\n")[line - 1] + "\n"
+
+    def cursor_window_warm() -> bool:
+        return any(
+            r.finished is not None and r.body["prompt"].endswith(before_cursor_line)
+            for r in prefills()
+        )
+
+    await eventually(cursor_window_warm, within=30)
+    warmed = prefills()
+    await asyncio.sleep(0.5)  # resting, but not yet as long as the larger window would take
+    assert prefills() == warmed  # so it waits: warming it would evict the warm window
+    await client.text_document_inline_completion_async(inline_params(URI, line, column))
+
+    request = generations(fake_ollama)[-1]
+    assert request.body["options"]["num_predict"] != 1
+    assert all(r.finished is not None and not r.disconnected for r in warmed)  # none cut short
+    prompt, last = request.body["prompt"], warmed[-1].body["prompt"]
+    assert prompt.startswith(last)
     assert request.metrics["prompt_eval_count"] <= len(tokenize(prompt[len(last) :])) + 1
 
 
