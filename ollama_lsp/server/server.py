@@ -86,9 +86,10 @@ class OllamaProtocol(LanguageServerProtocol):
     - Requests and notifications are told apart by their fields (:meth:`handle_message`).
     - ``didChange`` for a document never opened is ignored (pygls 2.1.1 raises ``KeyError``),
       and a change whose range starts after its end is refused (pygls would duplicate text).
-    - A notification's future is forgotten once it is done; pygls 2.1.1 keeps the future of
-      every notification its generator handlers ran (``didChange``...) for the life of the
-      server: 150 MB after ten minutes of typing in ten documents.
+    - A handler's future is forgotten once it is done. pygls 2.1.1 forgets only a request's
+      own: the futures of notifications and of the steps of its generator handlers
+      (``didChange``, ``workspace/executeCommand``...), results included, stayed for the life
+      of the server: RSS 59 -> 214 MiB in ten minutes of typing in ten documents.
     """
 
     def structure_message(self, data: dict[str, Any]) -> Any:
@@ -114,10 +115,13 @@ class OllamaProtocol(LanguageServerProtocol):
         kwargs: dict[str, Any] | None = None,
     ) -> None:
         super()._execute_handler(msg_id, handler, callback, args, kwargs)
-        if callback == self._check_handler_result:  # a notification: no answer pops it
-            future = self._request_futures.get(msg_id)
-            if future is not None:
-                future.add_done_callback(lambda _: self._request_futures.pop(msg_id, None))
+        future = self._request_futures.get(msg_id)
+        if future is not None:
+            future.add_done_callback(functools.partial(self._forget_future, msg_id))
+
+    def _forget_future(self, msg_id: Any, future: Any) -> None:
+        if self._request_futures.get(msg_id) is future:
+            del self._request_futures[msg_id]
 
     def handle_message(self, message: Any) -> None:
         """Dispatch a request or notification; anything else goes to pygls's own dispatch.

@@ -1,4 +1,4 @@
-"""Handled notifications leave nothing behind in the protocol (the server lives for days)."""
+"""Handled messages leave nothing behind in the protocol (the server lives for days)."""
 
 from __future__ import annotations
 
@@ -18,15 +18,17 @@ def message(method: str, params: dict[str, Any], msg_id: int | None = None) -> d
     return body
 
 
-async def test_a_thousand_keystrokes_keep_no_future_each() -> None:
+async def test_keystrokes_and_commands_keep_no_future_each() -> None:
     server = create_server()
     protocol = server.protocol
-    protocol.set_writer(Wire())
+    wire = Wire()
+    protocol.set_writer(wire)
 
     def send(body: dict[str, Any]) -> None:
         protocol.handle_message(protocol.structure_message(body))
 
-    send(message("initialize", {"capabilities": {}, "processId": None}, 1))
+    options = {"endpoints": ["http://127.0.0.1:9"]}  # nothing there: status answers at once
+    send(message("initialize", {"capabilities": {}, "initializationOptions": options}, 1))
     send(message("initialized", {}))
     item = {"uri": URI, "languageId": "python", "version": 1, "text": "x = 1\n"}
     send(message("textDocument/didOpen", {"textDocument": item}))
@@ -41,7 +43,18 @@ async def test_a_thousand_keystrokes_keep_no_future_each() -> None:
                 {"textDocument": {"uri": URI, "version": version}, "contentChanges": [change]},
             )
         )
-    await asyncio.sleep(0.1)  # the handlers' tasks run
 
+    for msg_id in range(2, 202):  # a command runs as a step of pygls's generator handler
+        send(message("workspace/executeCommand", {"command": "ollama.status"}, msg_id))
+    answered: list[dict[str, Any]] = []
+    for _ in range(200):  # until every command is answered
+        await asyncio.sleep(0.05)
+        answered = [m for m in wire.messages if m.get("id") in range(2, 202)]
+        if len(answered) == 200:
+            break
+    await asyncio.sleep(0.05)  # the last step's own callbacks
+
+    assert len(answered) == 200
     assert server.workspace.get_text_document(URI).source == "x = 1" + "0" * 1000 + "\n"
-    assert len(protocol._request_futures) < 5  # pygls kept one per notification: 1002
+    # pygls kept one per notification and one per command step, with its result: 1202
+    assert len(protocol._request_futures) < 5
