@@ -10,6 +10,7 @@ tasks.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -115,11 +116,17 @@ class OllamaProtocol(LanguageServerProtocol):
         kwargs: dict[str, Any] | None = None,
     ) -> None:
         super()._execute_handler(msg_id, handler, callback, args, kwargs)
-        future = self._request_futures.get(msg_id)
-        if future is not None:
-            future.add_done_callback(functools.partial(self._forget_future, msg_id))
+        future, loop = self._request_futures.get(msg_id), None
+        with contextlib.suppress(RuntimeError):  # no loop: nothing runs, nothing to forget
+            loop = asyncio.get_running_loop()
+        if future is not None and loop is not None:
+            future.add_done_callback(
+                lambda done: loop.call_soon_threadsafe(self._forget_future, msg_id, done)
+            )
 
     def _forget_future(self, msg_id: Any, future: Any) -> None:
+        """Drop a done future, later on the loop: a future's callbacks may run while pygls
+        walks the dict (``shutdown`` cancels them all), or in a worker thread."""
         if self._request_futures.get(msg_id) is future:
             del self._request_futures[msg_id]
 
