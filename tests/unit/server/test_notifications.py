@@ -58,4 +58,3 @@ async def test_keystrokes_and_commands_keep_no_future_each() -> None:
     assert server.workspace.get_text_document(URI).source == "x = 1" + "0" * 1000 + "\n"
     # pygls kept one per notification and one per command step, with its result: 1202
     assert len(protocol._request_futures) < 5
-
